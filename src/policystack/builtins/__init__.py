@@ -1,0 +1,1 @@
+"""Built-in plugins: the YAML layer loader and the output formats. They use the public hooks only."""

@@ -1,0 +1,233 @@
+"""The ``policystack`` command line. Thin: each command calls the pipeline and prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import PolicystackError, UsageError
+
+
+class _Group(click.Group):
+    """Turns every policystack error into one line on stderr and its exit status.
+
+    Subcommands beyond the core ones live in ``policystack.commands.<module>``
+    (each exposing ``COMMANDS``), loaded when first listed or called.
+    """
+
+    def _feature_commands(self) -> dict[str, click.Command]:
+        if not hasattr(self, "_features"):
+            import importlib
+            import pkgutil
+
+            from . import commands
+
+            self._features: dict[str, click.Command] = {}
+            for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+                module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
+                for command in getattr(module, "COMMANDS", ()):
+                    self._features[command.name] = command
+        return self._features
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._feature_commands()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._feature_commands().get(cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PolicystackError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # an unexpected failure: still no traceback unless asked
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+                       err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policystack")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="POLICYSTACK_ROOT",
+              help="Project folder (holding policystack.yaml). Default: found from the target or cwd.")
+@click.option("--plugins-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of plugins to load (default: the project's plugins/).")
+@click.option("--layers", "extra_layers", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Extra layer file or folder (repeatable).")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, root: Path | None, plugins_dir: Path | None, extra_layers: tuple[Path, ...],
+         debug: bool) -> None:
+    """Build, check and explain a clinic's social-media and electronic-communication policy."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(root=root, plugins_dir=plugins_dir, extra_layers=extra_layers, debug=debug)
+
+
+def pipeline_for(ctx: click.Context, start: Path | None = None):
+    """The pipeline for this invocation (project found from ``start`` or the working directory)."""
+    from .pipeline import Pipeline
+    from .project import find_project
+
+    obj = ctx.find_root().obj
+    key = ("pipeline", str(start))
+    if key not in obj:
+        project = find_project(root=obj["root"], start=start, plugins_dir=obj["plugins_dir"])
+        if obj["extra_layers"]:
+            project = project.with_extra_layers(tuple(p.resolve() for p in obj["extra_layers"]))
+        obj[key] = Pipeline(project)
+    return obj[key]
+
+
+def _formats(value: str) -> list[str]:
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if not names:
+        raise UsageError("--format needs at least one format")
+    return list(dict.fromkeys(names))
+
+
+def _destinations(out: Path, formats: list[str], pipeline, policy_id: str) -> dict[str, Path]:
+    renderers = {name: pipeline.renderer(name) for name in formats}
+    if len(formats) == 1 and out.suffix and not out.is_dir():
+        return {formats[0]: out}
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"-o {out} is a file; several formats need a folder")
+    return {name: out / f"{policy_id}.{renderer.extension}" for name, renderer in renderers.items()}
+
+
+@main.command()
+@click.argument("target", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-f", "--format", "format_", default="md", show_default=True,
+              help="Output format(s), comma-separated (see 'policystack formats').")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Output file (one format) or folder. Default: standard output (one format).")
+@click.pass_context
+def build(ctx: click.Context, target: Path, format_: str, output: Path | None) -> None:
+    """Compose, check and render the policy of one clinic (TARGET is its YAML file).
+
+    Nothing is written when the policy has errors.
+    """
+    from .output import write_atomically
+
+    formats = _formats(format_)
+    pipeline = pipeline_for(ctx, target)
+    if output is None and len(formats) > 1:
+        raise UsageError("several formats need -o FOLDER")
+    policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats)
+    for finding in findings:
+        if finding.severity == "warning":
+            click.echo(str(finding), err=True)
+    if output is None:
+        sys.stdout.buffer.write(outputs[formats[0]])
+        sys.stdout.flush()
+        return
+    destinations = _destinations(output, formats, pipeline, policy.meta.id)
+    write_atomically({destinations[name]: data for name, data in outputs.items()})
+    for name in formats:
+        click.echo(f"wrote {destinations[name]}", err=True)
+
+
+@main.command()
+@click.argument("target", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-f", "--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Also list satisfied requirements and prohibitions.")
+@click.pass_context
+def check(ctx: click.Context, target: Path, format_: str, show_all: bool) -> None:
+    """Report every problem of a clinic's policy at once (exit status 1 when any is an error)."""
+    from .report import findings_json, findings_text
+
+    pipeline = pipeline_for(ctx, target)
+    policy = pipeline.resolve(pipeline.load_target(target))
+    findings = pipeline.check(policy)
+    if format_ == "json":
+        click.echo(findings_json(policy, findings))
+    else:
+        click.echo(findings_text(policy, findings, show_all=show_all))
+    if any(f.severity == "error" for f in findings):
+        ctx.exit(1)
+
+
+@main.command()
+@click.argument("target", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("clause_id")
+@click.pass_context
+def explain(ctx: click.Context, target: Path, clause_id: str) -> None:
+    """Show a clause's history: the base text, each layer's change with citation and reason, the final text."""
+    from .explain import explain_clause
+
+    pipeline = pipeline_for(ctx, target)
+    click.echo(explain_clause(pipeline, pipeline.load_target(target), clause_id))
+
+
+@main.command()
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
+    """List plugins: name, version, where each came from, and the hooks it implements."""
+    from .plugins import make_plugins
+    from .project import find_project
+
+    obj = ctx.find_root().obj
+    try:
+        plugins_dir = find_project(root=obj["root"], plugins_dir=obj["plugins_dir"]).plugins_dir
+    except UsageError:
+        plugins_dir = obj["plugins_dir"]
+    found = make_plugins(plugins_dir=plugins_dir)
+    for info in found.infos:
+        version = f" {info.version}" if info.version else ""
+        click.echo(f"{info.name}{version}  [{info.source}: {info.location}]")
+        if info.error:
+            click.echo(f"    BROKEN: {info.error}")
+        else:
+            click.echo(f"    hooks: {', '.join(info.hooks) or '(none)'}")
+
+
+@main.command()
+@click.pass_context
+def formats(ctx: click.Context) -> None:
+    """List the output formats the plugins provide."""
+    pipeline = pipeline_for(ctx)
+    for name, renderer in pipeline.renderers.items():
+        click.echo(f"{name:8} .{renderer.extension:6} {renderer.description}  [{renderer.plugin}]")
+
+
+@main.command()
+@click.pass_context
+def jurisdictions(ctx: click.Context) -> None:
+    """List the jurisdictions and professions available, with version and review date."""
+    from .checks import REVIEW_MAX_AGE_DAYS, build_date
+    import datetime as dt
+
+    pipeline = pipeline_for(ctx)
+    today = build_date()
+    for kind in ("jurisdiction", "profession", "module", "organization"):
+        layers = pipeline.catalogue.of_kind(kind)
+        if not layers:
+            continue
+        click.echo(f"{kind}s:")
+        for layer in layers:
+            extra = f" parent={layer.parent}" if layer.parent else ""
+            if layer.professions:
+                extra += f" professions={','.join(layer.professions)}"
+            stale = ""
+            if layer.reviewed:
+                try:
+                    if (today - dt.date.fromisoformat(layer.reviewed)).days > REVIEW_MAX_AGE_DAYS:
+                        stale = "  WARNING: reviewed over 12 months ago"
+                except ValueError:
+                    stale = "  WARNING: invalid reviewed date"
+            click.echo(f"  {layer.id:12} {layer.name:32} v{layer.version:10} reviewed {layer.reviewed or '-'}"
+                       f"{extra}{stale}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

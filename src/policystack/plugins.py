@@ -1,0 +1,189 @@
+"""Plugin manager factory and discovery: built-ins, installed packages, a plugins folder.
+
+Built-in behaviour is itself a set of plugins (``DEFAULT_PLUGINS``), registered
+through the same door as third-party ones. A plugin that fails to load is
+recorded with its name and reason; it does not take down commands that do not
+need it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginError
+
+ENTRY_POINT_GROUP = "policystack"
+DEFAULT_PLUGINS = (
+    "policystack.builtins.yaml_layers",
+    "policystack.builtins.markdown",
+    "policystack.builtins.json_lock",
+)
+#: Comma-separated plugin names: when set, only these (plus built-ins) load.
+ALLOW_ENV = "POLICYSTACK_PLUGINS"
+#: Comma-separated plugin names that never load.
+DENY_ENV = "POLICYSTACK_DISABLE_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """What ``policystack plugins`` shows about one plugin."""
+
+    name: str
+    source: str  # "builtin", "entry point", "plugins folder", "registered"
+    version: str = ""
+    location: str = ""
+    hooks: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class Plugins:
+    """A plugin manager with what was loaded and what failed to."""
+
+    manager: pluggy.PluginManager
+    infos: list[PluginInfo]
+
+    @property
+    def broken(self) -> list[PluginInfo]:
+        return [info for info in self.infos if info.error]
+
+    def call_each(self, hook_name: str, *, on_plugin: Callable[[str], None] | None = None,
+                  **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of a hook; a failure is a PluginError naming the plugin.
+
+        Returns ``(plugin name, result)`` pairs, sorted by plugin name so results
+        never depend on registration order. ``on_plugin`` is told each plugin's
+        name before its implementation runs (so registrations can be stamped).
+        """
+        caller = getattr(self.manager.hook, hook_name)
+        results = []
+        for impl in sorted(caller.get_hookimpls(), key=lambda i: i.plugin_name):
+            if on_plugin is not None:
+                on_plugin(impl.plugin_name)
+            try:
+                results.append((impl.plugin_name, impl.function(**{a: kwargs[a] for a in impl.argnames})))
+            except PluginError:
+                raise
+            except Exception as exc:  # a third-party hook failed: name it, keep the message
+                from .errors import PolicystackError
+
+                if isinstance(exc, PolicystackError):
+                    exc.hint = exc.hint or f"raised by plugin '{impl.plugin_name}' in {hook_name}"
+                    raise
+                raise PluginError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
+                                  f"{type(exc).__name__}: {exc}") from exc
+        return results
+
+    def register(self, plugin: Any, name: str, *, source: str = "registered", location: str = "") -> PluginInfo:
+        """Register one plugin object or module; a hook signature mismatch is recorded as broken."""
+        info = PluginInfo(name=name, source=source, location=location, version=_version_of(plugin))
+        try:
+            self.manager.register(plugin, name=name)
+            info.hooks = sorted(h.name for h in self.manager.get_hookcallers(plugin) or [])
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            info.error = f"invalid hook implementation: {exc}"
+        self.infos.append(info)
+        return info
+
+    def unregister(self, name: str) -> None:
+        """Remove a plugin (e.g. one registered for a single test)."""
+        plugin = self.manager.get_plugin(name)
+        if plugin is not None:
+            self.manager.unregister(plugin)
+        self.infos = [i for i in self.infos if i.name != name]
+
+
+def _version_of(plugin: Any) -> str:
+    version = getattr(plugin, "__version__", None) or getattr(plugin, "VERSION", None)
+    return str(version) if version else ""
+
+
+def _names(env: str) -> set[str]:
+    return {n.strip() for n in os.environ.get(env, "").split(",") if n.strip()}
+
+
+def _allowed(name: str) -> bool:
+    allow, deny = _names(ALLOW_ENV), _names(DENY_ENV)
+    if name in deny:
+        return False
+    return not allow or name in allow
+
+
+def _load_module_file(path: Path) -> ModuleType:
+    module_name = f"policystack_plugin_{path.stem if path.is_file() else path.name}"
+    init = path / "__init__.py" if path.is_dir() else path
+    spec = importlib.util.spec_from_file_location(module_name, init,
+                                                  submodule_search_locations=[str(path)] if path.is_dir() else None)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module
+
+
+def folder_plugins(folder: Path) -> list[Path]:
+    """Python plugins in a plugins folder: ``*.py`` files and packages (folders with ``__init__.py``)."""
+    if not folder or not folder.is_dir():
+        return []
+    found = [p for p in folder.iterdir()
+             if (p.suffix == ".py" and not p.name.startswith("_")) or (p / "__init__.py").is_file()]
+    return sorted(found)
+
+
+def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
+                 extra: Iterable[tuple[str, Any]] = (), builtins: Iterable[str] = DEFAULT_PLUGINS) -> Plugins:
+    """A fresh plugin manager: built-ins, then entry points, the plugins folder, and ``extra`` plugins."""
+    manager = pluggy.PluginManager("policystack")
+    manager.add_hookspecs(hookspecs)
+    plugins = Plugins(manager, [])
+    for module_name in builtins:
+        plugins.register(importlib.import_module(module_name), module_name.rsplit(".", 1)[-1],
+                         source="builtin", location=module_name)
+    if entry_points:
+        for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if not _allowed(ep.name):
+                continue
+            dist = getattr(ep, "dist", None)
+            _load(plugins, ep.name, "entry point", ep.value, ep.load,
+                  version=dist.version if dist is not None else "")
+    for path in folder_plugins(plugins_dir) if plugins_dir else []:
+        name = path.stem if path.is_file() else path.name
+        if _allowed(name):
+            _load(plugins, name, "plugins folder", str(path), lambda p=path: _load_module_file(p))
+    for name, plugin in extra:
+        plugins.register(plugin, name, source="registered")
+    return plugins
+
+
+def _load(plugins: Plugins, name: str, source: str, location: str, loader: Callable[[], Any],
+          version: str = "") -> None:
+    if plugins.manager.get_plugin(name) is not None or any(i.name == name for i in plugins.infos):
+        plugins.infos.append(PluginInfo(name=name, source=source, location=location,
+                                        error="a plugin with this name is already loaded"))
+        return
+    try:
+        plugin = loader()
+    except BaseException as exc:  # noqa: BLE001 - any import failure is the plugin's, report it
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
+            raise
+        plugins.infos.append(PluginInfo(name=name, source=source, location=location, version=version,
+                                        error=f"failed to load: {type(exc).__name__}: {exc}"))
+        return
+    info = plugins.register(plugin, name, source=source, location=location)
+    info.version = info.version or version
