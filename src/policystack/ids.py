@@ -6,7 +6,7 @@ import difflib
 import re
 from typing import Iterable
 
-CLAUSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+CLAUSE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,36}$")  # ≤ 37: "ps_" + id fits a Word bookmark (40)
 LAYER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,79}$")
 # A clinic id becomes a folder name: portable, no separators, no leading dot.
 TARGET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -27,3 +27,15 @@ def suggest(name: str, known: Iterable[str], *, limit: int = 3) -> str | None:
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+
+
+def bookmark_name(clause_id: str) -> str:
+    """The Word bookmark that wraps a clause in a DOCX (Word allows letters, digits and '_')."""
+    return "ps_" + clause_id.replace("-", "_")
+
+
+def clause_id_from_bookmark(name: str) -> str | None:
+    """The clause id a policystack bookmark stands for, or None for other bookmarks."""
+    if not name.startswith("ps_"):
+        return None
+    return name[3:].replace("_", "-")

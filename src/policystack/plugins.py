@@ -24,11 +24,19 @@ from . import hookspecs
 from .errors import PluginError
 
 ENTRY_POINT_GROUP = "policystack"
-DEFAULT_PLUGINS = (
-    "policystack.builtins.yaml_layers",
-    "policystack.builtins.markdown",
-    "policystack.builtins.json_lock",
-)
+
+
+def _builtin_modules() -> tuple[str, ...]:
+    import pkgutil
+
+    from . import builtins as package
+
+    return tuple(f"{package.__name__}.{m.name}" for m in sorted(pkgutil.iter_modules(package.__path__),
+                                                                 key=lambda m: m.name) if not m.name.startswith("_"))
+
+
+#: Built-in plugins: every module of ``policystack.builtins`` (YAML layers, output formats, ...).
+DEFAULT_PLUGINS: tuple[str, ...] = _builtin_modules()
 #: Comma-separated plugin names: when set, only these (plus built-ins) load.
 ALLOW_ENV = "POLICYSTACK_PLUGINS"
 #: Comma-separated plugin names that never load.
