@@ -6,9 +6,7 @@ priority, configured order) — never by the order pluggy calls plugins.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
-import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
@@ -16,18 +14,10 @@ from .catalogue import Catalogue
 from .errors import CompositionError, ConflictError
 from .ids import suggest
 from .model import (AppliedLayer, Clause, Layer, Note, Operation, Provenance, ResolvedPolicy,
-                    Rule, Section, Target, VariableValue)
+                    Rule, Section, Target, VariableValue, content_hash)
 from .policy_files import BasePolicy
 
 _CLAUSE_OPS = ("add", "replace", "amend", "remove", "move")
-
-
-def content_hash(clause: Clause | None) -> str | None:
-    """A short hash of a clause's title, body and topics (None when absent)."""
-    if clause is None:
-        return None
-    data = json.dumps([clause.title, clause.body, sorted(clause.topics)], ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
 def target_layer(target: Target) -> Layer | None:
@@ -132,13 +122,15 @@ def _overridden_later(subject: str, after_index: int, ordered: list[Layer]) -> b
     return False
 
 
-def find_conflicts(ordered: list[Layer], catalogue: Catalogue) -> set[tuple[str, str]]:
+def find_conflicts(ordered: list[Layer], catalogue: Catalogue,
+                   target_sets: Iterable[str] = ()) -> set[tuple[str, str]]:
     """Check same-rank layers pairwise; return (layer id, subject) pairs to skip as identical repeats.
 
     Raises ConflictError for a real conflict: two layers of one kind changing the
     same clause (or variable) differently, neither declaring it follows the other,
-    and no higher layer overriding the subject afterwards.
+    and no higher layer (or the target's own values, ``target_sets``) overriding it afterwards.
     """
+    overridden_by_target = {f"variable:{name}" for name in target_sets}
     touches = [_touches(layer) for layer in ordered]
     duplicates: set[tuple[str, str]] = set()
     for j, later in enumerate(ordered):
@@ -150,7 +142,7 @@ def find_conflicts(ordered: list[Layer], catalogue: Catalogue) -> set[tuple[str,
                 if touches[i][subject] == touches[j][subject]:
                     duplicates.add((later.id, subject))
                     continue
-                if _overridden_later(subject, j, ordered):
+                if subject in overridden_by_target or _overridden_later(subject, j, ordered):
                     continue
                 kind, name = subject.split(":", 1)
                 raise ConflictError(
@@ -340,7 +332,7 @@ class _Fold:
         for op in layer.operations:
             if op.op == "move":
                 anchor = op.fields.get("before") or op.fields.get("after")
-                if anchor:
+                if anchor and anchor != op.clause:  # a self-reference is reported as impossible
                     edges[op.clause] = anchor
         for start in edges:
             seen = [start]
@@ -399,7 +391,7 @@ def compose(base: BasePolicy, catalogue: Catalogue, target: Target, *,
     if own is not None:
         selected.append(own)
     ordered = order_layers(selected, configured, catalogue)
-    skip = find_conflicts(ordered, catalogue)
+    skip = find_conflicts(ordered, catalogue, target_values(target))
     state = _Fold(base, trace)
     state.notes.extend(notes)
     for layer in ordered:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .compose import content_hash
+from .model import content_hash
 from .content import lookup_for, parse_policy
 from . import md
 from .model import Clause, Provenance, ResolvedPolicy

@@ -5,6 +5,8 @@ read → compose → check → render/diff. Nothing downstream changes these val
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
@@ -53,6 +55,14 @@ class Clause:
     def layer(self) -> str:
         """The layer that last changed this clause."""
         return self.provenance[-1].layer if self.provenance else "base"
+
+
+def content_hash(clause: Clause | None) -> str | None:
+    """A short hash of a clause's title, body and topics (None when absent)."""
+    if clause is None:
+        return None
+    data = json.dumps([clause.title, clause.body, sorted(clause.topics)], ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 import pluggy
 
-from . import hookspecs
+from . import hookimpl, hookspecs
 from .errors import PluginError
 
 ENTRY_POINT_GROUP = "policystack"
@@ -53,6 +53,8 @@ class PluginInfo:
     location: str = ""
     hooks: list[str] = field(default_factory=list)
     error: str | None = None
+    #: Why the plugin was not loaded on purpose (allow/deny lists), or None.
+    disabled: str | None = None
 
 
 @dataclass
@@ -61,6 +63,8 @@ class Plugins:
 
     manager: pluggy.PluginManager
     infos: list[PluginInfo]
+    #: Plugins found but not loaded because of ``POLICYSTACK_PLUGINS`` / ``POLICYSTACK_DISABLE_PLUGINS``.
+    disabled: list[PluginInfo] = field(default_factory=list)
 
     @property
     def broken(self) -> list[PluginInfo]:
@@ -98,9 +102,15 @@ class Plugins:
         info = PluginInfo(name=name, source=source, location=location, version=_version_of(plugin))
         try:
             self.manager.register(plugin, name=name)
-            info.hooks = sorted(h.name for h in self.manager.get_hookcallers(plugin) or [])
         except (pluggy.PluginValidationError, ValueError) as exc:
-            info.error = f"invalid hook implementation: {exc}"
+            info.error = f"invalid hook implementation: {' '.join(str(exc).split())}"
+        else:
+            callers = self.manager.get_hookcallers(plugin) or []
+            info.hooks = sorted(h.name for h in callers)
+            problems = _hook_problems(plugin, callers)
+            if problems:
+                self.manager.unregister(plugin)
+                info.error = "; ".join(problems)
         self.infos.append(info)
         return info
 
@@ -110,6 +120,27 @@ class Plugins:
         if plugin is not None:
             self.manager.unregister(plugin)
         self.infos = [i for i in self.infos if i.name != name]
+
+
+def _hook_problems(plugin: Any, callers: Iterable[Any]) -> list[str]:
+    """Mistakes pluggy lets pass silently: a misspelt hook name, a hook function without ``@hookimpl``."""
+    import difflib
+
+    specs = [name for name in dir(hookspecs) if name.startswith("policystack_")]
+    problems = []
+    registered = set()
+    for caller in callers:
+        registered.add(caller.name)
+        if not caller.has_spec():
+            close = difflib.get_close_matches(caller.name, specs, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (hooks: {', '.join(specs)})"
+            problems.append(f"'{caller.name}' is not a policystack hook{hint}")
+    for attr in sorted(vars(plugin) if isinstance(plugin, ModuleType) else dir(plugin)):
+        if attr.startswith("policystack_") and attr not in registered and attr in specs \
+                and callable(getattr(plugin, attr, None)):
+            problems.append(f"'{attr}' is not decorated with @hookimpl (from policystack import hookimpl), "
+                            "so it would never be called")
+    return problems
 
 
 def _version_of(plugin: Any) -> str:
@@ -126,6 +157,12 @@ def _allowed(name: str) -> bool:
     if name in deny:
         return False
     return not allow or name in allow
+
+
+def _why_disabled(name: str) -> str:
+    if name in _names(DENY_ENV):
+        return f"disabled by {DENY_ENV}"
+    return f"not listed in {ALLOW_ENV}"
 
 
 def _load_module_file(path: Path) -> ModuleType:
@@ -154,6 +191,57 @@ def folder_plugins(folder: Path) -> list[Path]:
     return sorted(found)
 
 
+_YAML = (".yaml", ".yml")
+
+
+def folder_layer_plugins(folder: Path) -> list[Path]:
+    """YAML-only plugins in a plugins folder: ``*.yaml`` files, and folders without ``__init__.py``
+    that hold ``*.yaml`` files (at any depth)."""
+    if not folder or not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        if path.name.startswith(("_", ".")):
+            continue
+        if path.is_file() and path.suffix in _YAML:
+            found.append(path)
+        elif path.is_dir() and not (path / "__init__.py").is_file() and _yaml_files(path):
+            found.append(path)
+    return sorted(found)
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in _YAML and p.is_file()
+                  and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+
+
+class YamlLayers:
+    """The plugin made for a YAML-only entry of a plugins folder: registers each layer file in it.
+
+    A YAML file without a top-level ``layer:`` mapping (e.g. branding settings) is left alone.
+    """
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+
+    @hookimpl
+    def policystack_register_layers(self, register: Callable[[Any], None], project: Any) -> None:
+        from .layer_files import layer_from_data
+        from .yamlio import read_yaml
+
+        for file in _yaml_files(self.path):
+            data = read_yaml(file)
+            if isinstance(data, dict) and "layer" in data:
+                register(layer_from_data(data, file=str(file), plugin=self.name))
+
+
+def _yaml_plugin(path: Path, name: str) -> YamlLayers:
+    return YamlLayers(path, name)
+
+
 def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
                  extra: Iterable[tuple[str, Any]] = (), builtins: Iterable[str] = DEFAULT_PLUGINS) -> Plugins:
     """A fresh plugin manager: built-ins, then entry points, the plugins folder, and ``extra`` plugins."""
@@ -166,6 +254,8 @@ def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if not _allowed(ep.name):
+                plugins.disabled.append(PluginInfo(name=ep.name, source="entry point", location=ep.value,
+                                                   disabled=_why_disabled(ep.name)))
                 continue
             dist = getattr(ep, "dist", None)
             _load(plugins, ep.name, "entry point", ep.value, ep.load,
@@ -174,6 +264,16 @@ def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
         name = path.stem if path.is_file() else path.name
         if _allowed(name):
             _load(plugins, name, "plugins folder", str(path), lambda p=path: _load_module_file(p))
+        else:
+            plugins.disabled.append(PluginInfo(name=name, source="plugins folder", location=str(path),
+                                               disabled=_why_disabled(name)))
+    for path in folder_layer_plugins(plugins_dir) if plugins_dir else []:
+        name = path.stem if path.is_file() else path.name
+        if _allowed(name):
+            _load(plugins, name, "plugins folder (YAML)", str(path), lambda p=path, n=name: _yaml_plugin(p, n))
+        else:
+            plugins.disabled.append(PluginInfo(name=name, source="plugins folder (YAML)", location=str(path),
+                                               disabled=_why_disabled(name)))
     for name, plugin in extra:
         plugins.register(plugin, name, source="registered")
     return plugins

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 from .ids import CLAUSE_ID
-from .model import Clause, PolicyMeta, Provenance, Section
+from .model import Clause, PolicyMeta, Provenance, Section, content_hash
 from .yamlio import line_of, parse_yaml, read_yaml
 
 
@@ -58,9 +59,9 @@ def read_clause(path: Path, *, section: str, layer_source: str) -> Clause:
     topics = header.get("topics") or []
     if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
         raise InputError("topics must be a list of words", file=path, clause=clause_id)
-    return Clause(id=clause_id, title=title.strip(), body=body, topics=tuple(topics),
-                  section=section,
-                  provenance=(Provenance(layer="base", kind="base", op="add", source=layer_source),))
+    clause = Clause(id=clause_id, title=title.strip(), body=body, topics=tuple(topics), section=section)
+    step = Provenance(layer="base", kind="base", op="add", source=layer_source, after=content_hash(clause))
+    return replace(clause, provenance=(step,))
 
 
 def read_policy(folder: str | Path) -> BasePolicy:
