@@ -33,11 +33,22 @@ class _Group(click.Group):
                     self._features[command.name] = command
         return self._features
 
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        """Commands from ``policystack_register_commands``: loaded once per run, only when a name is
+        unknown or the command list is shown, so built-in commands never import third-party plugins."""
+        meta = ctx.find_root().meta
+        if "policystack.plugin_commands" not in meta:
+            taken = set(super().list_commands(ctx)) | set(self._feature_commands())
+            meta["policystack.plugin_commands"] = _load_plugin_commands(ctx.find_root().params, taken)
+        return meta["policystack.plugin_commands"]
+
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._feature_commands()))
+        return sorted(set(super().list_commands(ctx)) | set(self._feature_commands())
+                      | set(self._plugin_commands(ctx)))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return super().get_command(ctx, cmd_name) or self._feature_commands().get(cmd_name)
+        return (super().get_command(ctx, cmd_name) or self._feature_commands().get(cmd_name)
+                or self._plugin_commands(ctx).get(cmd_name))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -57,11 +68,57 @@ class _Group(click.Group):
             ctx.exit(3)
 
 
+def _project_plugins_dir(root: Path | None, plugins_dir: Path | None) -> Path | None:
+    """The plugins folder: ``--plugins-dir``, else the project's ``plugins_dir`` setting (None if no project)."""
+    from .project import find_project
+
+    try:
+        return find_project(root=root, plugins_dir=plugins_dir).plugins_dir
+    except PolicystackError:
+        return plugins_dir
+
+
+def _load_plugin_commands(params: dict[str, Any], taken: set[str]) -> dict[str, click.Command]:
+    """Call each plugin's ``policystack_register_commands`` on a scratch group; keep the new names.
+
+    A plugin that fails to load or raises is reported on stderr and skipped, so it cannot
+    take down ``--help`` or the other commands.
+    """
+    from .plugins import make_plugins
+
+    commands: dict[str, click.Command] = {}
+    try:
+        found = make_plugins(plugins_dir=_project_plugins_dir(params.get("root"), params.get("plugins_dir")),
+                             builtins=())
+    except Exception as exc:  # noqa: BLE001 - discovery itself failed: no plugin commands, say why
+        click.echo(f"warning: plugin commands not loaded: {type(exc).__name__}: {exc}", err=True)
+        return commands
+    for info in found.broken:
+        click.echo(f"warning: plugin '{info.name}' is broken and was skipped: {info.error} "
+                   "(see 'policystack plugins')", err=True)
+    impls = found.manager.hook.policystack_register_commands.get_hookimpls()
+    for impl in sorted(impls, key=lambda i: i.plugin_name):
+        scratch = click.Group("policystack")
+        try:
+            impl.function(**{name: scratch for name in impl.argnames})
+        except Exception as exc:  # noqa: BLE001 - a plugin's hook failed: skip its commands only
+            click.echo(f"warning: plugin '{impl.plugin_name}' failed in policystack_register_commands: "
+                       f"{type(exc).__name__}: {exc}", err=True)
+            continue
+        for name, command in scratch.commands.items():
+            if name in taken or name in commands:
+                click.echo(f"warning: plugin '{impl.plugin_name}' adds a command '{name}' that exists "
+                           "already; it was ignored", err=True)
+                continue
+            commands[name] = command
+    return commands
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policystack")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="POLICYSTACK_ROOT",
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), envvar="POLICYSTACK_ROOT", is_eager=True,
               help="Project folder (holding policystack.yaml). Default: found from the target or cwd.")
-@click.option("--plugins-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--plugins-dir", type=click.Path(file_okay=False, path_type=Path), is_eager=True,
               help="Folder of plugins to load (default: the project's plugins/).")
 @click.option("--layers", "extra_layers", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="Extra layer file or folder (repeatable).")
@@ -170,25 +227,49 @@ def explain(ctx: click.Context, target: Path, clause_id: str) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (name, version, source, location, hooks, error).")
 @click.pass_context
-def plugins(ctx: click.Context) -> None:
-    """List plugins: name, version, where each came from, and the hooks it implements."""
-    from .plugins import make_plugins
-    from .project import find_project
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List plugins: name, version, where each came from, and the hooks it implements.
+
+    Broken plugins are listed with the reason; this command never fails because of them.
+    """
+    import dataclasses
+    import json
+
+    from .hookspecs import HOOK_CONTRACT_VERSION
+    from .plugins import ALLOW_ENV, DENY_ENV, make_plugins
 
     obj = ctx.find_root().obj
-    try:
-        plugins_dir = find_project(root=obj["root"], plugins_dir=obj["plugins_dir"]).plugins_dir
-    except UsageError:
-        plugins_dir = obj["plugins_dir"]
+    plugins_dir = _project_plugins_dir(obj["root"], obj["plugins_dir"])
     found = make_plugins(plugins_dir=plugins_dir)
+    if as_json:
+        click.echo(json.dumps({"policystack": __version__, "hook_contract": HOOK_CONTRACT_VERSION,
+                               "plugins_dir": str(plugins_dir) if plugins_dir else None,
+                               "plugins": [dataclasses.asdict(i) for i in found.infos + found.disabled]},
+                              indent=2))
+        return
+    click.echo(f"policystack {__version__}, hook contract {HOOK_CONTRACT_VERSION}")
+    click.echo(f"plugins folder: {plugins_dir or '(none)'}"
+               + ("" if plugins_dir is None or plugins_dir.is_dir() else " (does not exist)"))
     for info in found.infos:
-        version = f" {info.version}" if info.version else ""
-        click.echo(f"{info.name}{version}  [{info.source}: {info.location}]")
+        click.echo("")
+        click.echo(f"{info.name} {info.version or '(no version)'}")
+        click.echo(f"    source: {info.source} ({info.location})")
         if info.error:
             click.echo(f"    BROKEN: {info.error}")
         else:
-            click.echo(f"    hooks: {', '.join(info.hooks) or '(none)'}")
+            hooks = ", ".join(h.removeprefix("policystack_") for h in info.hooks)
+            click.echo(f"    hooks:  {hooks or '(none)'}")
+    for info in found.disabled:
+        click.echo("")
+        click.echo(f"{info.name} (not loaded: {info.disabled})")
+        click.echo(f"    source: {info.source} ({info.location})")
+    broken = found.broken
+    if broken:
+        click.echo("")
+        click.echo(f"{len(broken)} broken plugin(s): {', '.join(i.name for i in broken)}. Fix or remove them, "
+                   f"or skip them with {DENY_ENV}=name (only some: {ALLOW_ENV}=a,b).", err=True)
 
 
 @main.command()

@@ -143,6 +143,12 @@ def _hook_problems(plugin: Any, callers: Iterable[Any]) -> list[str]:
     return problems
 
 
+def _policystack_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def _version_of(plugin: Any) -> str:
     version = getattr(plugin, "__version__", None) or getattr(plugin, "VERSION", None)
     return str(version) if version else ""
@@ -249,8 +255,9 @@ def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, [])
     for module_name in builtins:
-        plugins.register(importlib.import_module(module_name), module_name.rsplit(".", 1)[-1],
-                         source="builtin", location=module_name)
+        info = plugins.register(importlib.import_module(module_name), module_name.rsplit(".", 1)[-1],
+                                source="builtin", location=module_name)
+        info.version = info.version or _policystack_version()
     if entry_points:
         for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if not _allowed(ep.name):
