@@ -74,8 +74,9 @@ def check_rules(policy: ResolvedPolicy, texts: dict[str, str]) -> list[Finding]:
                                     f"'{text_layer(clause)}'; rule from layer '{rule.layer}')",
                                     clause=clause.id, layer=text_layer(clause), citation=rule.citation))
         if not violations:
-            what = f"topic '{rule.topic}'" if rule.topic else f"wording /{rule.pattern}/"
-            findings.append(Finding("ok", "prohibition-respected", f"forbids {what}: no clause matches",
+            what = f"topic '{rule.topic}'" if rule.topic else "the wording it names"
+            summary = rule.message or f"forbids {what}"
+            findings.append(Finding("ok", "prohibition-respected", f"{summary}: no clause matches",
                                     layer=rule.layer, citation=rule.citation))
     return findings
 

@@ -168,8 +168,10 @@ def _destinations(out: Path, formats: list[str], pipeline, policy_id: str) -> di
               help="Output format(s), comma-separated (see 'policystack formats').")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="Output file (one format) or folder. Default: standard output (one format).")
+@click.option("--appendix", type=click.Choice(["compliance"]), multiple=True,
+              help="Add an appendix to the documents (compliance: every rule and how it is met).")
 @click.pass_context
-def build(ctx: click.Context, target: Path, format_: str, output: Path | None) -> None:
+def build(ctx: click.Context, target: Path, format_: str, output: Path | None, appendix: tuple[str, ...]) -> None:
     """Compose, check and render the policy of one clinic (TARGET is its YAML file).
 
     Nothing is written when the policy has errors.
@@ -180,7 +182,8 @@ def build(ctx: click.Context, target: Path, format_: str, output: Path | None) -
     pipeline = pipeline_for(ctx, target)
     if output is None and len(formats) > 1:
         raise UsageError("several formats need -o FOLDER")
-    policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats)
+    policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats,
+                                               options={"appendix": list(appendix)})
     for finding in findings:
         if finding.severity == "warning":
             click.echo(str(finding), err=True)
@@ -196,11 +199,16 @@ def build(ctx: click.Context, target: Path, format_: str, output: Path | None) -
 
 @main.command()
 @click.argument("target", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-f", "--format", "format_", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "format_", type=click.Choice(["text", "table", "json"]), default="text",
+              show_default=True, help="text: problems only; table: every requirement and prohibition; json: all.")
 @click.option("--all", "show_all", is_flag=True, help="Also list satisfied requirements and prohibitions.")
 @click.pass_context
 def check(ctx: click.Context, target: Path, format_: str, show_all: bool) -> None:
-    """Report every problem of a clinic's policy at once (exit status 1 when any is an error)."""
+    """Report every problem of a clinic's policy at once (exit status 1 when any is an error).
+
+    Every requirement and prohibition of every applied layer is checked: met or
+    not, by which clause, from which layer.
+    """
     from .report import findings_json, findings_text
 
     pipeline = pipeline_for(ctx, target)
@@ -208,6 +216,14 @@ def check(ctx: click.Context, target: Path, format_: str, show_all: bool) -> Non
     findings = pipeline.check(policy)
     if format_ == "json":
         click.echo(findings_json(policy, findings))
+    elif format_ == "table":
+        from .compliance import compliance_table
+
+        problems = [f for f in findings if f.severity in ("error", "warning") and f.code not in
+                    ("unmet-requirement", "forbidden")]
+        if problems:
+            click.echo(findings_text(policy, problems))
+        click.echo(compliance_table(policy, findings))
     else:
         click.echo(findings_text(policy, findings, show_all=show_all))
     if any(f.severity == "error" for f in findings):
@@ -259,8 +275,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         if info.error:
             click.echo(f"    BROKEN: {info.error}")
         else:
-            hooks = ", ".join(h.removeprefix("policystack_") for h in info.hooks)
-            click.echo(f"    hooks:  {hooks or '(none)'}")
+            click.echo(f"    hooks:  {', '.join(info.hooks) or '(none)'}")
     for info in found.disabled:
         click.echo("")
         click.echo(f"{info.name} (not loaded: {info.disabled})")

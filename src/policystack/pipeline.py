@@ -112,8 +112,13 @@ class Pipeline:
                options: Mapping[str, Any] | None = None) -> dict[str, bytes]:
         """Render ``policy`` in each format, all in memory (nothing is written here)."""
         chosen = [self.renderer(name) for name in formats]
+        findings = tuple(findings)
+        if "compliance" in (options or {}).get("appendix", ()):
+            from .compliance import with_compliance_appendix
+
+            policy = with_compliance_appendix(policy, findings)
         context = RenderContext(contents=parse_policy(policy), lookup=lookup_for(policy), root=self.project.root,
-                                options=dict(options or {}), findings=tuple(findings))
+                                options=dict(options or {}), findings=findings)
         outputs = {}
         for renderer in chosen:
             try:
