@@ -5,6 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def location_prefix(file: str | None = None, line: int | None = None, layer: str | None = None,
+                    clause: str | None = None) -> str:
+    """``"file:line: layer 'x', clause 'y': "`` with whatever parts are known."""
+    where = (file + (f":{line}" if line else "") + ": ") if file else ""
+    parts = [f"{name} '{value}'" for name, value in (("layer", layer), ("clause", clause)) if value]
+    return where + ((", ".join(parts) + ": ") if parts else "")
+
+
 class PolicystackError(Exception):
     """A problem the user can act on: bad input, an invalid policy, a conflict.
 
@@ -45,17 +53,8 @@ class PolicystackError(Exception):
         return self
 
     def __str__(self) -> str:
-        where = ""
-        if self.file:
-            where = self.file + (f":{self.line}" if self.line else "") + ": "
-        parts = []
-        if self.layer:
-            parts.append(f"layer '{self.layer}'")
-        if self.clause:
-            parts.append(f"clause '{self.clause}'")
-        context = (", ".join(parts) + ": ") if parts else ""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{context}{self.message}{hint}"
+        return f"{location_prefix(self.file, self.line, self.layer, self.clause)}{self.message}{hint}"
 
 
 class InputError(PolicystackError):

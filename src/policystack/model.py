@@ -266,13 +266,7 @@ class Finding:
     file: str | None = None
 
     def __str__(self) -> str:
-        parts = []
-        if self.file:
-            parts.append(self.file)
-        if self.layer:
-            parts.append(f"layer '{self.layer}'")
-        if self.clause:
-            parts.append(f"clause '{self.clause}'")
-        where = (", ".join(parts) + ": ") if parts else ""
+        from .errors import location_prefix
+
         cite = f" [{self.citation}]" if self.citation else ""
-        return f"{self.severity}: {where}{self.message}{cite}"
+        return f"{self.severity}: {location_prefix(self.file, None, self.layer, self.clause)}{self.message}{cite}"
