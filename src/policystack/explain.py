@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 from .compose import Trace
 from .errors import UsageError
 from .ids import suggest
+from .lock import relative
 from .markup import variables_in
 from .model import Clause, Provenance, Target
 
 
-def _step_heading(number: int, step: Provenance) -> str:
+def _step_heading(number: int, step: Provenance, root: Path | None) -> str:
     kind = f" ({step.kind})" if step.kind != "base" else ""
-    lines = [f"{number}. {step.op} by layer '{step.layer}'{kind}" + (f"  [{step.source}]" if step.source else "")]
+    source = relative(step.source, root)
+    lines = [f"{number}. {step.op} by layer '{step.layer}'{kind}" + (f"  [{source}]" if source else "")]
     if step.citation:
         lines.append(f"   citation: {step.citation}")
     if step.reason:
@@ -39,7 +42,7 @@ def explain_clause(pipeline, target: Target, clause_id: str) -> str:
         raise UsageError(f"no clause '{clause_id}' in the policy of '{target.id}'", hint=suggest(clause_id, known))
     out = [f"Clause '{clause_id}' for {target.id} ({target.name})", ""]
     for number, (step, clause) in enumerate(trace.steps, 1):
-        out.append(_step_heading(number, step))
+        out.append(_step_heading(number, step, pipeline.project.root))
         out.append(_text(clause))
         out.append("")
     final = trace.steps[-1][1]
