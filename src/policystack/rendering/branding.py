@@ -1,0 +1,50 @@
+"""Where an organization's branding lives.
+
+The branding folder of a policy is, first found:
+
+1. the folder named by the variable ``branding.folder`` (relative to the project root), which any
+   layer or the clinic file can set;
+2. ``branding/`` beside the organization layer's file, or beside the folder that file is in
+   (``examples/harbor-network/layers/harbor-health.yaml`` → ``examples/harbor-network/branding/``).
+
+It may hold ``reference.docx`` (pandoc's reference-doc convention: styles, fonts, page set-up,
+header with logo) and ``logo.png`` (used in the PDF and HTML headers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from ..model import ResolvedPolicy
+
+FOLDER_VARIABLE = "branding.folder"
+
+
+def branding_folder(policy: ResolvedPolicy, root: Path | None) -> Path | None:
+    """The policy's branding folder, or None when there is none."""
+    base = root or Path.cwd()
+    named = policy.variables.get(FOLDER_VARIABLE)
+    if named is not None and str(named.value).strip():
+        folder = (base / str(named.value)).resolve()
+        if not folder.is_dir():
+            raise InputError(f"branding folder not found: {folder}", layer=named.set_by)
+        return folder
+    for layer in policy.layers:
+        if layer.kind != "organization" or not layer.origin or layer.origin.startswith("<"):
+            continue
+        origin = Path(layer.origin)
+        origin = origin if origin.is_absolute() else base / origin
+        for folder in (origin.parent / "branding", origin.parent.parent / "branding"):
+            if folder.is_dir():
+                return folder.resolve()
+    return None
+
+
+def branding_file(policy: ResolvedPolicy, root: Path | None, name: str) -> Path | None:
+    """A file of the branding folder (``reference.docx``, ``logo.png``), if present."""
+    folder = branding_folder(policy, root)
+    if folder is None:
+        return None
+    path = folder / name
+    return path if path.is_file() else None
