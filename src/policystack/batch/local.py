@@ -1,0 +1,123 @@
+"""Run clinic builds in this process or in a pool of worker processes (one per core by default).
+
+With the ``fork`` start method the workers inherit the parent's engine: the
+catalogue, the parsed clause bodies and every layer stack composed while
+planning, so that shared work is done once, not once per worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .engine import Engine, Outcome, Task
+
+_ENGINE: Engine | None = None  # the worker's engine (inherited through fork, or built by _init_worker)
+
+
+def _init_worker(project: object, formats: list[str]) -> None:
+    """Worker start: ignore Ctrl-C (the parent decides), die with the parent, build the engine if not inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    global _ENGINE
+    if _ENGINE is None:
+        from ..pipeline import Pipeline
+
+        _ENGINE = Engine(Pipeline(project), formats)  # type: ignore[arg-type]
+
+
+def _die_with_parent() -> None:
+    try:  # Linux: receive SIGKILL when the parent dies (kill -9), so no orphan keeps writing
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _run_chunk(tasks: list[Task], out: str) -> list[Outcome]:
+    assert _ENGINE is not None
+    return [_ENGINE.build(task, Path(out)) for task in tasks]
+
+
+def _lost(tasks: list[Task], why: str) -> list[Outcome]:
+    return [Outcome(t.target.id, "failed", {"id": t.target.id, "name": t.target.name, "inputs": t.inputs,
+                                            "status": "failed", "key": None, "error": why, "layers": [],
+                                            "plugins": [], "outputs": [], "warnings": []}) for t in tasks]
+
+
+class SerialExecutor:
+    """Everything in this process (``--jobs 1``)."""
+
+    def __init__(self, engine: Engine, out: Path) -> None:
+        self.engine, self.out = engine, out
+
+    def run(self, chunks: Iterable[list[Task]]) -> Iterator[list[Outcome]]:
+        for chunk in chunks:
+            yield [self.engine.build(task, self.out) for task in chunk]
+
+    def close(self, kill: bool = False) -> None:
+        pass
+
+
+class PoolExecutor:
+    """A process pool; at most a few chunks in flight, so memory stays flat however long the roster."""
+
+    def __init__(self, engine: Engine, out: Path, jobs: int) -> None:
+        global _ENGINE
+        self.engine, self.out, self.jobs = engine, out, jobs
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        self.context = multiprocessing.get_context(method)
+        if method == "fork":
+            _ENGINE = engine  # inherited by the workers: no second reading, parsing or composing
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self.context, initializer=_init_worker,
+                                   initargs=(self.engine.pipeline.project, self.engine.formats))
+        pool.submit(os.getpid).result()  # start the workers now, before any progress thread exists
+        return pool
+
+    def run(self, chunks: Iterable[list[Task]]) -> Iterator[list[Outcome]]:
+        pending = iter(chunks)
+        flying: dict[Future, list[Task]] = {}
+        exhausted = False
+        while True:
+            while not exhausted and len(flying) < self.jobs * 3:
+                chunk = next(pending, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                flying[self.pool.submit(_run_chunk, chunk, str(self.out))] = chunk
+            if not flying:
+                return
+            done, _ = wait(flying, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                chunk = flying.pop(future)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    yield _lost(chunk, "the worker process building this clinic stopped unexpectedly")
+            if broken:
+                for future, chunk in list(flying.items()):
+                    yield _lost(chunk, "the worker process building this clinic stopped unexpectedly")
+                flying.clear()
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._start()
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers; ``kill`` stops them at once (an interrupt), else lets them finish."""
+        if kill:
+            for process in list(getattr(self.pool, "_processes", {}).values()):  # no public way to stop them
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        global _ENGINE
+        _ENGINE = None

@@ -1,0 +1,53 @@
+"""Planning: which clinics need work, decided from hashes of their inputs and of their files on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..checks import build_date
+from .engine import Engine, Task
+from .files import inside, sha256_file
+
+if TYPE_CHECKING:
+    from ..model import Target
+
+
+def project_fingerprint(engine: Engine) -> str:
+    """Hash of everything shared by all clinics: base policy, every layer, plugins, formats, date, version.
+
+    Built from the loaded values (not file times); paths are made relative to the
+    project root so a copy of the project elsewhere has the same fingerprint.
+    """
+    pipeline = engine.pipeline
+    base = pipeline.base
+    parts = [__version__, build_date().isoformat(), engine.renderer_info,
+             sorted((i.name, i.version, i.error or "") for i in pipeline.plugins.infos),
+             repr(base.meta), repr(base.sections), repr(sorted(base.defaults.items(), key=str))]
+    parts.append([repr(layer) for layer in pipeline.catalogue])
+    text = json.dumps(parts, ensure_ascii=False, default=str).replace(str(pipeline.project.root), "<root>")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def inputs_hash(fingerprint: str, target: "Target") -> str:
+    """Hash of one clinic's row plus the project fingerprint."""
+    digest = hashlib.sha256(fingerprint.encode("ascii"))
+    digest.update(repr(target).encode("utf-8"))
+    return "sha256:" + digest.hexdigest()
+
+
+def plan_task(engine: Engine, out: Path, target: "Target", fingerprint: str,
+              previous: dict[str, Any] | None, force: bool) -> tuple[Task, bool]:
+    """The task for one clinic, and whether it can be skipped without any work (nothing changed)."""
+    relpaths = engine.relpaths(target.id)
+    existing = {rel: sha256_file(inside(out, rel)) for rel in relpaths.values()}
+    task = Task(target=target, inputs=inputs_hash(fingerprint, target), existing=existing)
+    if previous is None or force or previous.get("status") != "ok":
+        return task, False
+    recorded = {o.get("path"): o.get("sha256") for o in previous.get("outputs", [])}
+    task.intact = recorded == existing and set(recorded) == set(relpaths.values())
+    task.previous_key = previous.get("key")
+    return task, task.intact and previous.get("inputs") == task.inputs
