@@ -301,4 +301,4 @@ def _load(plugins: Plugins, name: str, source: str, location: str, loader: Calla
                                         error=f"failed to load: {type(exc).__name__}: {exc}"))
         return
     info = plugins.register(plugin, name, source=source, location=location)
-    info.version = info.version or version
+    info.version = version or info.version  # an installed distribution's version wins
