@@ -1,0 +1,325 @@
+"""Network impact: what a change between two versions does to every clinic of a roster.
+
+Clinics are grouped by what decides their composition (jurisdictions, professions,
+organization, own operations, non-identity variables, plugin defaults); each group
+is composed once per version. A clinic's identity (id, name, contact details) only
+fills variables, so each member's changed clauses are re-filled with its own values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..compose import target_values
+from ..content import value_text
+from ..errors import PolicystackError
+from ..model import Clause, Layer, ResolvedPolicy, Target
+from .matching import PolicyDiff, diff_views
+from .model import ClauseView, fill, normalise, paragraphs
+from .views import view_from_policy
+
+IDENTITY = ("clinic.id", "clinic.name", "clinic.address", "clinic.phone", "clinic.email", "clinic.website")
+SCHEMA = "policystack.diff-network/1"
+
+
+@dataclass
+class ClinicImpact:
+    """One clinic: its changed clauses (id → status) and the base/layer changes its own layers shield."""
+
+    id: str
+    name: str
+    changes: dict[str, str] = field(default_factory=dict)
+    shielded: dict[str, list[str]] = field(default_factory=dict)  # clause → layers whose override shields it
+    error: str | None = None
+
+
+@dataclass
+class NetworkReport:
+    """Every clinic's impact, the source changes (layer or 'base', clause) and per-clause counts."""
+
+    old: str
+    new: str
+    clinics: list[ClinicImpact]
+    sources: list[tuple[str, str]]
+    groups: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(c.changes for c in self.clinics)
+
+    @property
+    def errors(self) -> list[ClinicImpact]:
+        return [c for c in self.clinics if c.error]
+
+    def by_clause(self) -> dict[str, dict[str, list[str]]]:
+        """Clause → {"affected": clinic ids, "shielded": clinic ids}, clauses sorted."""
+        table: dict[str, dict[str, list[str]]] = {}
+        for clinic in self.clinics:
+            for clause in clinic.changes:
+                table.setdefault(clause, {"affected": [], "shielded": []})["affected"].append(clinic.id)
+            for clause in clinic.shielded:
+                table.setdefault(clause, {"affected": [], "shielded": []})["shielded"].append(clinic.id)
+        return dict(sorted(table.items()))
+
+
+# ---------------------------------------------------------------- reading
+
+def read_targets(path: Path) -> list[Target]:
+    """A roster (CSV or YAML, via ``roster.read_roster``) or a folder of target YAML files."""
+    from ..layer_files import read_target
+
+    if path.is_dir():
+        return [read_target(p) for p in sorted(path.glob("*.y*ml"))]
+    from ..roster import read_roster
+
+    return read_roster(path)
+
+
+# ---------------------------------------------------------------- sources of change
+
+def _base_clauses(pipeline: Any) -> dict[str, tuple]:
+    return {c.id: (s.id, c.title, c.body, tuple(c.topics)) for s in pipeline.base.sections for c in s.clauses}
+
+
+def _layer_ops(layers: Iterable[Layer]) -> dict[tuple[str, str], tuple]:
+    out: dict[tuple[str, str], list] = {}
+    for layer in layers:
+        for op in layer.operations:
+            if op.clause:
+                out.setdefault((layer.id, op.clause), []).append((op.op, op.payload()))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def source_changes(old: Any, new: Any) -> list[tuple[str, str]]:
+    """(layer id or 'base', clause id) for every clause a base or layer edit touches between versions."""
+    a, b = _base_clauses(old), _base_clauses(new)
+    found = {("base", cid) for cid in set(a) | set(b) if a.get(cid) != b.get(cid)}
+    la, lb = _layer_ops(old.catalogue), _layer_ops(new.catalogue)
+    found |= {key for key in set(la) | set(lb) if la.get(key) != lb.get(key)}
+    return sorted(found)
+
+
+# ---------------------------------------------------------------- grouping
+
+def _identity_free(pipelines: Iterable[Any]) -> bool:
+    """True when no layer selects on a clinic's identity (so clinics can share a composition)."""
+    for pipeline in pipelines:
+        for layer in pipeline.catalogue:
+            if layer.applies is not None or any(name in IDENTITY for name in layer.when):
+                return False
+    return True
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return repr(value)
+
+
+def group_key(target: Target, pipelines: Iterable[Any], shared: bool) -> tuple:
+    """What decides ``target``'s composition, apart from its identity when ``shared``."""
+    values = {k: v for k, v in target_values(target).items() if not shared or k not in IDENTITY}
+    defaults = tuple(_freeze(p.plugin_defaults(target)) for p in pipelines)
+    ops = tuple((op.op, _freeze(dict(op.fields))) for op in target.operations)
+    identity = () if shared else (target.id,)
+    return (target.jurisdictions, target.professions, target.organization, _freeze(values), ops, defaults,
+            identity)
+
+
+# ---------------------------------------------------------------- impact
+
+def _member_lookup(policy: ResolvedPolicy, target: Target):
+    values = {name: value_text(v.value) for name, v in policy.variables.items()}
+    values.update({k: value_text(v) for k, v in target_values(target).items()})
+
+    def lookup(name: str) -> str:
+        text = values.get(name)
+        return text if text not in (None, "") else "{{ " + name + " }}"
+
+    return lookup
+
+
+def _filled(clause: Clause, blocks: Any, lookup: Any) -> tuple[str, tuple[str, ...]]:
+    return normalise(fill(clause.title, lookup)), tuple(paragraphs(blocks, lookup))
+
+
+def _shielding(policy: ResolvedPolicy, clause_id: str, source: str) -> list[str]:
+    """Layers that replaced (or removed) ``clause_id`` after ``source`` changed it, in ``policy``."""
+    clause = policy.clause(clause_id) or next((c for c in policy.removed if c.id == clause_id), None)
+    if clause is None:
+        return []
+    steps = list(clause.provenance)
+    start = max((i for i, s in enumerate(steps) if s.layer == source), default=None)
+    if start is None:
+        return []
+    return [s.layer for s in steps[start + 1:] if s.op in ("replace", "remove") and not s.note]
+
+
+class _Group:
+    def __init__(self, members: list[Target]) -> None:
+        self.members = members
+        self.old: ResolvedPolicy | None = None
+        self.new: ResolvedPolicy | None = None
+        self.diff: PolicyDiff | None = None
+        self.error: str | None = None
+
+
+def impact(old: Any, new: Any, targets: list[Target], *, old_label: str = "old", new_label: str = "new",
+           rename_threshold: float = 0.8) -> NetworkReport:
+    """The network report between two pipelines (two versions of the project) for ``targets``."""
+    from ..content import parse_policy
+
+    pipelines = (old, new)
+    shared = _identity_free(pipelines)
+    groups: dict[tuple, _Group] = {}
+    for target in targets:
+        groups.setdefault(group_key(target, pipelines, shared), _Group([])).members.append(target)
+    sources = source_changes(old, new)
+    clinics: list[ClinicImpact] = []
+    for group in groups.values():
+        rep = group.members[0]
+        try:
+            group.old = old.resolve(rep)
+            group.new = new.resolve(rep)
+            group.diff = diff_views(view_from_policy(group.old, source=old_label),
+                                    view_from_policy(group.new, source=new_label), rename_threshold=rename_threshold)
+        except PolicystackError as exc:
+            group.error = str(exc)
+            clinics.extend(ClinicImpact(t.id, t.name, error=group.error) for t in group.members)
+            continue
+        old_blocks = {c.clause.id: c.blocks for c in parse_policy(group.old)}
+        new_blocks = {c.clause.id: c.blocks for c in parse_policy(group.new)}
+        structural = {}  # clause → status that does not depend on the clinic's identity
+        candidates = []
+        for d in group.diff.clauses:
+            if d.status in ("added", "removed", "renamed"):
+                structural[d.id] = d.status
+            elif d.status != "unchanged" or _templates_differ(d.old, d.new):
+                candidates.append(d)
+        for target in group.members:
+            changes = dict(structural)
+            if candidates:
+                old_lookup, new_lookup = _member_lookup(group.old, target), _member_lookup(group.new, target)
+            for d in candidates:
+                a = _filled(group.old.clause(d.id), old_blocks[d.id], old_lookup)
+                b = _filled(group.new.clause(d.id), new_blocks[d.id], new_lookup)
+                other = [c for c in d.changes if c not in ("title", "body")]
+                if a != b or other:
+                    changes[d.id] = "changed" if (a != b or any(c in ("topics", "layer") for c in other)) else "moved"
+            shielded: dict[str, list[str]] = {}
+            applied = {"base"} | {l.id for l in group.old.layers} | {l.id for l in group.new.layers}
+            for source, clause_id in sources:
+                if source in applied and clause_id not in changes:
+                    by = _shielding(group.new, clause_id, source)
+                    if by:
+                        shielded.setdefault(clause_id, [])
+                        shielded[clause_id].extend(l for l in by if l not in shielded[clause_id])
+            clinics.append(ClinicImpact(target.id, target.name, dict(sorted(changes.items())), shielded))
+    order = {t.id: i for i, t in enumerate(targets)}
+    clinics.sort(key=lambda c: order.get(c.id, 0))
+    return NetworkReport(old_label, new_label, clinics, sources, groups=len(groups))
+
+
+def _templates_differ(old: ClauseView | None, new: ClauseView | None) -> bool:
+    return bool(old and new and (old.body != new.body or old.hash != new.hash))
+
+
+def impact_at_revisions(live: Any, targets: list[Target], old_rev: str, new_rev: str | None,
+                        workdir: Path) -> NetworkReport:
+    """Export the project at both revisions (None: the work tree) and report the impact on ``targets``."""
+    from .gitrev import export
+    from .sources import pipeline_at
+
+    root = live.project.root
+    old = pipeline_at(export(root, old_rev, workdir / "old"))
+    new = live if new_rev is None else pipeline_at(export(root, new_rev, workdir / "new"))
+    return impact(old, new, targets, old_label=old_rev, new_label=new_rev or "work tree")
+
+
+# ---------------------------------------------------------------- output
+
+def report_data(report: NetworkReport) -> dict[str, Any]:
+    """The report as plain data (schema ``policystack.diff-network/1``)."""
+    return {
+        "schema": SCHEMA, "old": report.old, "new": report.new, "changed": report.changed,
+        "sources": [{"layer": layer, "clause": clause} for layer, clause in report.sources],
+        "summary": {"clinics": len(report.clinics),
+                    "affected": sum(1 for c in report.clinics if c.changes),
+                    "shielded": sum(1 for c in report.clinics if c.shielded and not c.changes),
+                    "errors": len(report.errors), "compositions": report.groups},
+        "clauses": report.by_clause(),
+        "clinics": [{"id": c.id, "name": c.name, "changes": c.changes, "shielded": c.shielded, "error": c.error}
+                    for c in report.clinics],
+    }
+
+
+def render_json(report: NetworkReport) -> str:
+    return json.dumps(report_data(report), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def render_text(report: NetworkReport, *, stat: bool = False) -> str:
+    """Clinic by clinic (unless ``stat``), then a table: clinics affected and shielded per clause."""
+    data = report_data(report)
+    lines = [f"network impact {report.old} → {report.new}: {len(report.clinics)} clinics"]
+    if not stat:
+        for clinic in report.clinics:
+            if clinic.error:
+                lines.append(f"  {clinic.id}: ERROR {clinic.error}")
+                continue
+            if not clinic.changes and not clinic.shielded:
+                continue
+            parts = [f"{cid} ({status})" for cid, status in clinic.changes.items()]
+            text = f"  {clinic.id}: " + (", ".join(parts) if parts else "no change")
+            if clinic.shielded:
+                text += "; shielded: " + ", ".join(f"{cid} (by {', '.join(by)})"
+                                                   for cid, by in clinic.shielded.items())
+            lines.append(text)
+    table = data["clauses"]
+    if table:
+        width = max(len("clause"), *(len(c) for c in table))
+        lines.append(f"{'clause':{width}}  affected  shielded")
+        for clause, row in table.items():
+            lines.append(f"{clause:{width}}  {len(row['affected']):8}  {len(row['shielded']):8}")
+    s = data["summary"]
+    lines.append(f"{s['affected']} of {s['clinics']} clinics affected, {s['shielded']} shielded only, "
+                 f"{s['errors']} error(s)")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(report: NetworkReport) -> str:
+    """A standalone HTML page: the per-clause table and the clinic list (all content escaped)."""
+    data = report_data(report)
+    rows = "".join(f"<tr><td><code>{escape(c)}</code></td><td>{len(r['affected'])}</td><td>{len(r['shielded'])}</td>"
+                   f"<td>{escape(', '.join(r['affected']))}</td><td>{escape(', '.join(r['shielded']))}</td></tr>"
+                   for c, r in data["clauses"].items())
+    clinics = []
+    for clinic in report.clinics:
+        if clinic.error:
+            detail = f"<strong>error:</strong> {escape(clinic.error)}"
+        elif clinic.changes or clinic.shielded:
+            detail = escape(", ".join(f"{k} ({v})" for k, v in clinic.changes.items()) or "no change")
+            if clinic.shielded:
+                detail += "; shielded: " + escape(", ".join(f"{k} (by {', '.join(v)})"
+                                                             for k, v in clinic.shielded.items()))
+        else:
+            continue
+        clinics.append(f"<li><strong>{escape(clinic.name)}</strong> (<code>{escape(clinic.id)}</code>): {detail}</li>")
+    s = data["summary"]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>Network impact {escape(report.old)} → {escape(report.new)}</title><style>"
+            "body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}"
+            "</style></head><body><main>"
+            f"<h1>Network impact {escape(report.old)} → {escape(report.new)}</h1>"
+            f"<p>{s['affected']} of {s['clinics']} clinics affected, {s['shielded']} shielded only, "
+            f"{s['errors']} error(s).</p>"
+            "<h2>Clinics per clause</h2><table><thead><tr><th>Clause</th><th>Affected</th><th>Shielded</th>"
+            f"<th>Affected clinics</th><th>Shielded clinics</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<h2>Clinics</h2><ul>{''.join(clinics)}</ul></main></body></html>\n")
