@@ -104,6 +104,8 @@ class Plugins:
             self.manager.register(plugin, name=name)
         except (pluggy.PluginValidationError, ValueError) as exc:
             info.error = f"invalid hook implementation: {' '.join(str(exc).split())}"
+            if self.manager.get_plugin(name) is plugin:  # pluggy keeps the hooks it accepted before failing
+                self.manager.unregister(plugin)
         else:
             callers = self.manager.get_hookcallers(plugin) or []
             info.hooks = sorted(h.name for h in callers)
