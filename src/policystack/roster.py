@@ -157,16 +157,19 @@ def _yaml_rows(path: Path, text: str, problems: list[RosterProblem]) -> Iterator
             problems.append(RosterProblem(line, None, "each clinic must be a mapping (id, name, ...)"))
             continue
         row: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         for key, value in item.items():
             name = _ALIASES.get(str(key), str(key))
             if name in STANDARD or name in _YAML_ONLY:
                 row[name] = value
             elif _VARIABLE.match(name):
-                row.setdefault("variables", {})
-                if isinstance(row["variables"], dict):
-                    row["variables"] = {**row["variables"], name: value}
+                extra[name] = value
             else:
                 problems.append(RosterProblem(line, name, "not a standard field and not a valid variable name"))
+        if extra:
+            variables = row.get("variables")
+            row["variables"] = {**variables, **extra} if isinstance(variables, Mapping) else \
+                (extra if variables is None else variables)
         yield _Row(line, row)
 
 
@@ -215,8 +218,10 @@ def email_problem(value: str) -> str | None:
     return None
 
 
-def _controls(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\u200d" for ch in value)
+def _controls(value: str, allow: str = "") -> bool:
+    """True when ``value`` holds control or invisible formatting characters (other than ``allow``)."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in allow for ch in value) \
+        or any(ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _codes(value: Any) -> list[str]:
@@ -280,7 +285,7 @@ class _Validator:
             value = data.get(key)
             if not _blank(value):
                 value = str(value).strip()
-                if _controls(value):
+                if _controls(value, allow="\n" if key == "address" else ""):
                     add(key, "contains control characters")
                 if key == "website" and not re.match(r"^https?://\S+$", value):
                     add(key, f"invalid website {value!r} (expected http:// or https://...)")
@@ -363,7 +368,7 @@ def validate_roster(path: str | Path, catalogue: "Catalogue | None" = None) -> t
             else:
                 seen[folded] = row.line
         if not found:
-            origin = f"{path}:{row.line}" if row.line else str(path)
+            origin = f"{path.name}:{row.line}" if row.line else path.name
             try:
                 targets.append(target_from_data(data, file=origin))
             except InputError as exc:
