@@ -183,8 +183,15 @@ def diff_views(old: PolicyView, new: PolicyView, *,
     renamed_old = {old.id for old, _ in renamed.values()}
     # the old id each new clause continues (itself, or the id it was renamed from)
     origin = {c.id: (renamed[c.id][0].id if c.id in renamed else c.id) for c in new_clauses}
-    common_old = [c.id for c in old_clauses if c.id in new_by or c.id in renamed_old]
-    common_new = [origin[c.id] for c in new_clauses if origin[c.id] in old_by]
+    # order is judged among clauses that stayed in their section (a section move is reported as such)
+    renamed_to = {old.id: new_id for new_id, (old, _) in renamed.items()}
+
+    def stays(old_id: str) -> bool:
+        a, b = old_by[old_id], new_by[renamed_to.get(old_id, old_id)]
+        return (a.section == b.section) if (a.section and b.section) else a.section_title == b.section_title
+
+    common_old = [c.id for c in old_clauses if (c.id in new_by or c.id in renamed_old) and stays(c.id)]
+    common_new = [origin[c.id] for c in new_clauses if origin[c.id] in old_by and stays(origin[c.id])]
     in_place: set[str] = set()
     for block in SequenceMatcher(None, common_old, common_new, autojunk=False).get_matching_blocks():
         in_place.update(common_old[block.a:block.a + block.size])

@@ -57,6 +57,20 @@ def _absorb_spaces(pieces: list[Piece]) -> list[Piece]:
     return _merge(grouped)
 
 
+def _slide(pieces: list[Piece]) -> list[Piece]:
+    """Move a pure insertion or deletion that starts with a space to after it: 'from[+ a+] b' → 'from [+a +]b'."""
+    out = list(pieces)
+    for i in range(1, len(out) - 1):
+        op, text = out[i]
+        (before_op, before), (after_op, after) = out[i - 1], out[i + 1]
+        if op == "=" or before_op != "=" or after_op != "=":
+            continue
+        while text and after and text[0].isspace() and text[0] == after[0]:
+            before, text, after = before + text[0], text[1:] + text[0], after[1:]
+        out[i - 1], out[i], out[i + 1] = ("=", before), (op, text), ("=", after)
+    return _merge(out)
+
+
 def word_diff(old: str, new: str) -> list[Piece]:
     """The word-level edit from ``old`` to ``new``; '=' and '-' pieces rebuild old, '=' and '+' new."""
     if old == new:
@@ -69,7 +83,7 @@ def word_diff(old: str, new: str) -> list[Piece]:
         else:
             pieces.append(("-", "".join(a[i1:i2])))
             pieces.append(("+", "".join(b[j1:j2])))
-    return _absorb_spaces(_merge(pieces))
+    return _slide(_absorb_spaces(_merge(pieces)))
 
 
 def similarity(old: str, new: str) -> float:
