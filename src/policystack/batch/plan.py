@@ -44,7 +44,7 @@ def plan_task(engine: Engine, out: Path, target: "Target", fingerprint: str,
     """The task for one clinic, and whether it can be skipped without any work (nothing changed)."""
     relpaths = engine.relpaths(target.id)
     existing = {rel: sha256_file(inside(out, rel)) for rel in relpaths.values()}
-    task = Task(target=target, inputs=inputs_hash(fingerprint, target), existing=existing)
+    task = Task(target=target, inputs=inputs_hash(fingerprint, target), existing={} if force else existing)
     if previous is None or force or previous.get("status") != "ok":
         return task, False
     recorded = {o.get("path"): o.get("sha256") for o in previous.get("outputs", [])}
