@@ -37,7 +37,7 @@ def render_docx(policy: ResolvedPolicy, context: RenderContext) -> bytes:
     writer.para("subtitle", text_run(front.clinic))
     if front.contact:
         writer.para("body", text_run(" · ".join(front.contact)))
-    writer.para("body", "<w:r><w:br/></w:r>".join(text_run(f"{name}: ", "<w:b/><w:bCs/>") + text_run(value)
+    writer.para("body", "<w:r><w:br/></w:r>".join(text_run(f"{name}: ", frozenset({"b"})) + text_run(value)
                                                    for name, value in front.facts))
     contents = {c.clause.id: c for c in context.contents}
     for section in policy.sections:
@@ -49,6 +49,7 @@ def render_docx(policy: ResolvedPolicy, context: RenderContext) -> bytes:
             writer.blocks(content.blocks)
             writer.close_bookmark()
         if section.last:
+            writer.keep_with_next()
             writer.out.append(signature_table(front.signers, package.style_ids, text_run))
     document = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document {_NS}><w:body>'
                 + "".join(writer.out) + package.sect_pr + "</w:body></w:document>")

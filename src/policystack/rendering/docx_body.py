@@ -50,8 +50,8 @@ class BodyWriter:
         self.bookmark = 0
 
     # ---- inlines
-    def runs(self, nodes: Iterable[Inline], props: str = "") -> str:
-        """Runs for inlines; ``props`` is run formatting inherited from emphasis/strong."""
+    def runs(self, nodes: Iterable[Inline], props: frozenset[str] = frozenset()) -> str:
+        """Runs for inlines; ``props`` are inherited run properties ("b", "i", "code", "link")."""
         out = []
         for node in nodes:
             kind = node[0]
@@ -62,30 +62,39 @@ class BodyWriter:
             elif kind == "br":
                 out.append("<w:r><w:br/></w:r>")
             elif kind == "emph":
-                out.append(self.runs(node[1], props + "<w:i/><w:iCs/>"))
+                out.append(self.runs(node[1], props | {"i"}))
             elif kind == "strong":
-                out.append(self.runs(node[1], props + "<w:b/><w:bCs/>"))
+                out.append(self.runs(node[1], props | {"b"}))
             elif kind == "code":
-                out.append(self.text_run(node[1], props + '<w:rFonts w:ascii="Consolas" w:hAnsi="Consolas" '
-                                                           'w:cs="Consolas"/>'))
+                out.append(self.text_run(node[1], props | {"code"}))
             elif kind == "link":
                 url = safe_url(url_of(node[1], self.lookup))
-                style = f'<w:rStyle w:val="{self.styles["hyperlink"]}"/>'
-                inner = self.runs(node[2], style + props)
                 if url == "#" or not url:
-                    out.append(inner)
+                    out.append(self.runs(node[2], props))
                     continue
                 rid = self.links.setdefault(url, f"rIdPsLink{len(self.links) + 1}")
-                out.append(f'<w:hyperlink r:id="{rid}">{inner}</w:hyperlink>')
+                out.append(f'<w:hyperlink r:id="{rid}">{self.runs(node[2], props | {"link"})}</w:hyperlink>')
         return "".join(out)
 
-    @staticmethod
-    def text_run(text: str, props: str = "") -> str:
+    def run_properties(self, props: frozenset[str]) -> str:
+        """``<w:rPr>`` with its children in schema order."""
+        if not props:
+            return ""
+        out = []
+        if "link" in props:
+            out.append(f'<w:rStyle w:val="{self.styles["hyperlink"]}"/>')
+        if "code" in props:
+            out.append('<w:rFonts w:ascii="Consolas" w:hAnsi="Consolas" w:cs="Consolas"/>')
+        if "b" in props:
+            out.append("<w:b/><w:bCs/>")
+        if "i" in props:
+            out.append("<w:i/><w:iCs/>")
+        return "<w:rPr>" + "".join(out) + "</w:rPr>"
+
+    def text_run(self, text: str, props: frozenset[str] = frozenset()) -> str:
         """One run of literal text (newlines become line breaks)."""
-        rpr = f"<w:rPr>{props}</w:rPr>" if props else ""
-        lines = text.split("\n")
-        body = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_text(line)}</w:t>' for line in lines)
-        return f"<w:r>{rpr}{body}</w:r>"
+        body = "<w:br/>".join(f'<w:t xml:space="preserve">{xml_text(line)}</w:t>' for line in text.split("\n"))
+        return f"<w:r>{self.run_properties(props)}{body}</w:r>"
 
     # ---- paragraphs
     def para(self, role: str, content: str, extra_ppr: str = "") -> None:
@@ -134,6 +143,12 @@ class BodyWriter:
         end = f'<w:bookmarkEnd w:id="{self.bookmark}"/>'
         last = self.out[-1]
         self.out[-1] = last[: -len("</w:p>")] + end + "</w:p>" if last.endswith("</w:p>") else last + end
+
+    def keep_with_next(self) -> None:
+        """Keep the last paragraph on the same page as what follows (the signature table)."""
+        last = self.out[-1]
+        if last.startswith("<w:p><w:pPr>") and "<w:keepNext/>" not in last:
+            self.out[-1] = last.replace('"/>', '"/><w:keepNext/>', 1)  # right after pStyle (schema order)
 
     def numbering(self) -> str:
         """The ``<w:num>`` instances this document uses."""

@@ -163,6 +163,9 @@ def _split_numbering(xml: str | None) -> tuple[str, str, str]:
     if first_num < 0:
         first_num = xml.find("<w:num>")
     close = xml.rfind("</w:numbering>")
+    cleanup = xml.find("<w:numIdMacAtCleanup")
+    if cleanup >= 0:  # must stay last: keep it in the tail
+        close = cleanup
     if first_num < 0:
         return xml[:close], "", xml[close:]
     return xml[:first_num], xml[first_num:close], xml[close:]
