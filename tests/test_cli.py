@@ -33,7 +33,7 @@ def test_example_clinics_build_and_check(target, tmp_path):
     assert lock["schema"] == "policystack.lock/1"
     assert lock["target"]["id"] in target.read_text()
     kinds = [layer["kind"] for layer in lock["layers"]]
-    assert kinds == sorted(kinds, key=["jurisdiction", "profession", "organization", "clinic"].index)
+    assert kinds == sorted(kinds, key=["module", "jurisdiction", "profession", "organization", "clinic"].index)
     for section in lock["sections"]:
         for clause in section["clauses"]:
             assert clause["provenance"][0]["op"] == "add"

@@ -373,13 +373,10 @@ def test_reassuring_wording_passes_every_forbid(real, layer):
     assert not problems(findings, "error")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "us-ca's Cal. Civ. Code 1670.8 forbid patterns are not negation-aware: reassuring wording that states the "
-    "client's right ('We will never ask you to waive your right to post a review.' / 'We will never ask you to "
-    "sign a non-disparagement agreement.') is reported as a forbidden error, so check fails and build refuses"))
 def test_california_reassurance_about_review_rights_is_not_flagged(real):
     reassurance = ("We will never ask you to waive your right to post a review. "
-                   "We will never ask you to sign a non-disparagement agreement.")
+                   "We will never ask you to sign a non-disparagement agreement. "
+                   "You do not have to agree not to post reviews. Our staff must not disparage clients.")
     amend = [{"op": "amend", "clause": "reviews", "append": reassurance, "reason": "tell clients their rights"}]
     _, findings, _ = resolve_and_check(real, target(("us-ca",), (), amend))
     assert not problems(findings, "error"), problems(findings, "error")

@@ -315,7 +315,7 @@ def jurisdictions(ctx: click.Context) -> None:
             if layer.professions:
                 extra += f" professions={','.join(layer.professions)}"
             stale = ""
-            if layer.reviewed:
+            if layer.reviewed and kind in ("jurisdiction", "profession"):
                 try:
                     if (today - dt.date.fromisoformat(layer.reviewed)).days > REVIEW_MAX_AGE_DAYS:
                         stale = "  WARNING: reviewed over 12 months ago"
