@@ -142,7 +142,8 @@ def test_html_structure(built) -> None:
     assert [s.findtext("h3") for s in sections] == _titles(policy)
     levels = [int(h.tag[1]) for h in tree.iter() if isinstance(h.tag, str) and re.fullmatch(r"h[1-6]", h.tag)]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:]))
-    assert not tree.xpath("//script | //link | //iframe | //*[@src]")
+    assert not tree.xpath("//script | //link | //iframe | //object | //embed")
+    assert [e.get("src")[:22] for e in tree.xpath("//*[@src]")] == ["data:image/png;base64,"]  # the logo
     assert tree.xpath("//style") and "@media print" in tree.xpath("//style")[0].text
     assert tree.xpath("//meta[@name='viewport']")
 

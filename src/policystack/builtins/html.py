@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Callable
 
 from .. import hookimpl
@@ -15,6 +16,7 @@ def render_html(policy: ResolvedPolicy, context: RenderContext) -> bytes:
 
     from ..markup import plain_inlines
     from ..rendering import html_body
+    from ..rendering.branding import logo_png, organization_name
     from ..rendering.common import front_of, layer_keywords
     from ..rendering.templates import jinja_template, template_text
 
@@ -28,7 +30,10 @@ def render_html(policy: ResolvedPolicy, context: RenderContext) -> bytes:
             clauses.append({"id": clause.id, "title": plain_inlines(content.title, lookup),
                             "body": Markup(html_body.blocks(content.blocks, lookup))})
         parts.append({"id": section.id, "title": section.title, "last": section.last, "clauses": clauses})
+    logo = logo_png(policy, context.root)
+    logo_uri = "data:image/png;base64," + base64.b64encode(logo).decode("ascii") if logo else None
     page = jinja_template("policy.html.j2").render(
+        logo=logo_uri, organization=organization_name(policy),
         front=front_of(policy), parts=parts, policy_id=policy.meta.id, keywords=layer_keywords(policy),
         css=Markup(template_text("policy.css")))
     return page.encode("utf-8")

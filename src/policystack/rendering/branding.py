@@ -8,11 +8,13 @@ The branding folder of a policy is, first found:
    (``examples/harbor-network/layers/harbor-health.yaml`` → ``examples/harbor-network/branding/``).
 
 It may hold ``reference.docx`` (pandoc's reference-doc convention: styles, fonts, page set-up,
-header with logo) and ``logo.png`` (used in the PDF and HTML headers).
+header with logo; used for DOCX) and ``logo.png`` (shown at the top of the HTML page and in the
+PDF's page header).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
@@ -48,3 +50,25 @@ def branding_file(policy: ResolvedPolicy, root: Path | None, name: str) -> Path 
         return None
     path = folder / name
     return path if path.is_file() else None
+
+
+@lru_cache(maxsize=16)
+def _read(path: str, stamp: float) -> bytes:
+    return Path(path).read_bytes()
+
+
+def logo_png(policy: ResolvedPolicy, root: Path | None) -> bytes | None:
+    """The branding folder's ``logo.png`` (PNG bytes), if there is one."""
+    path = branding_file(policy, root, "logo.png")
+    if path is None:
+        return None
+    data = _read(str(path), path.stat().st_mtime)
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise InputError("branding logo is not a PNG image", file=path)
+    return data
+
+
+def organization_name(policy: ResolvedPolicy) -> str:
+    """The name of the organization layer applied (for the logo's alternative text)."""
+    names = [layer.name or layer.id for layer in policy.layers if layer.kind == "organization"]
+    return names[-1] if names else policy.target.name

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from ..markup import Block, Inline, Lookup, safe_url, url_of
 from ..model import ResolvedPolicy
 from ..render import RenderContext
+from .branding import logo_png, organization_name
 from .common import fixed_date, front_of
 
 _LETTER = {"us", "ca", "mx", "ph", "cl", "co", "ve"}
@@ -71,9 +72,11 @@ def document_data(policy: ResolvedPolicy, context: RenderContext, fonts: Iterabl
                     "blocks": blocks(contents[clause.id].blocks, lookup)} for clause in section.clauses]
         sections.append({"title": section.title, "last": section.last, "clauses": clauses})
     day = fixed_date(policy)
+    logo = logo_png(policy, context.root)
     return {"title": front.title, "clinic": front.clinic, "contact": list(front.contact),
             "facts": [list(f) for f in front.facts], "lang": front.language.split("-")[0].lower() or "en",
             "subject": policy.meta.id, "keywords": [layer.id for layer in policy.layers],
             "date": [day.year, day.month, day.day], "signers": list(front.signers), "sections": sections,
             "footer": f"{front.title} · Version {front.version} · Effective {front.effective}",
-            "paper": context.options.get("paper") or paper_for(policy), "fonts": list(fonts), "missing": []}
+            "paper": context.options.get("paper") or paper_for(policy), "fonts": list(fonts), "missing": [],
+            "logo": list(logo) if logo else None, "organization": organization_name(policy)}
