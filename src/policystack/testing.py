@@ -211,12 +211,15 @@ def _tidy(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def read_document(data: bytes, fmt: str) -> str:
+def read_document(data: bytes, fmt: str, *, flat: bool = False) -> str:
     """The text of a rendered document, for assertions: ``fmt`` is a format name or file extension.
 
     ``html``/``htm``: visible text; ``docx``: paragraphs and table cells (needs python-docx);
-    ``pdf``: extracted text (needs pypdf); anything else is decoded as UTF-8.
+    ``pdf``: extracted text (needs pypdf); anything else is decoded as UTF-8. ``flat=True``
+    joins everything with single spaces, so a phrase is found even where a PDF wrapped it.
     """
+    if flat:
+        return " ".join(read_document(data, fmt).split())
     fmt = fmt.lower().lstrip(".")
     if fmt in ("html", "htm"):
         parser = _Text()
@@ -347,12 +350,12 @@ class PolicyHarness:
         _, _, outputs = self.pipeline().build(self._target(target, fields), [fmt])
         return outputs[fmt]
 
-    def text(self, fmt: str = "md", target: "Target | None" = None, **fields: Any) -> str:
-        """Build one format and read its text back (see :func:`read_document`)."""
+    def text(self, fmt: str = "md", target: "Target | None" = None, *, flat: bool = False, **fields: Any) -> str:
+        """Build one format and read its text back (see :func:`read_document`; ``flat`` too)."""
         pipeline = self.pipeline()
         extension = pipeline.renderer(fmt).extension
         _, _, outputs = pipeline.build(self._target(target, fields), [fmt])
-        return read_document(outputs[fmt], extension)
+        return read_document(outputs[fmt], extension, flat=flat)
 
     def clause_ids(self, target: "Target | None" = None, **fields: Any) -> list[str]:
         """The clause ids of the composed policy, in document order."""
