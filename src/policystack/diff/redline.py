@@ -128,29 +128,49 @@ def _clause(writer: _Writer, clause: ClauseDiff, kind: str) -> None:
         writer.bookmark(title, last, bookmark_name(clause.id))
 
 
-def entries(diff: PolicyDiff) -> list[tuple[str, ClauseDiff]]:
-    """What the redline shows, in order: NEW's clauses, removed ones where they were, and each moved
-    clause twice (deleted where it was, inserted where it is), so rejecting every change gives OLD."""
-    def is_moved(c: ClauseDiff) -> bool:
-        return c.moved and c.status in ("changed", "moved")
+def _is_moved(clause: ClauseDiff) -> bool:
+    return clause.moved and clause.status in ("changed", "moved", "renamed")
 
-    out = [("in" if is_moved(c) else "normal", c) for c in diff.clauses if c.status != "removed"]
-    old_only = {c.old_id or c.id: ("out" if is_moved(c) else "normal", c)
-                for c in diff.clauses if c.status == "removed" or is_moved(c)}
-    previous: str | None = None
-    for clause in diff.old.clauses:  # OLD's order: each old-only entry goes right after its predecessor
-        if clause.id in old_only:
-            at = 0
-            if previous is not None:
-                at = next(i for i, (kind, c) in enumerate(out)
-                          if (c.old_id or c.id) == previous and c.status != "added"
-                          and (kind != "in" or previous not in old_only)) + 1
-            out.insert(at, old_only[clause.id])
-        previous = clause.id
+
+def _merged_sections(diff: PolicyDiff) -> list[str]:
+    """OLD's and NEW's section titles in one order (a section only in OLD comes where it was)."""
+    from difflib import SequenceMatcher
+
+    def titles(clauses) -> list[str]:
+        return list(dict.fromkeys(c.section_title or c.section or "" for c in clauses))
+
+    old, new = titles(diff.old.clauses), titles(diff.new.clauses)
+    merged: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        merged += old[i1:i2] if tag == "equal" else old[i1:i2] + new[j1:j2]
+    return list(dict.fromkeys(merged))
+
+
+def entries(diff: PolicyDiff) -> list[tuple[str, ClauseDiff]]:
+    """What the redline shows, section by section: NEW's clauses, removed ones where they were, and each
+    moved clause twice (deleted where it was, inserted where it is), so rejecting every change gives OLD."""
+    out: list[tuple[str, ClauseDiff]] = []
+    old_ids = [c.id for c in diff.old.clauses]
+    for section in _merged_sections(diff):
+        here = [("in" if _is_moved(c) else "normal", c) for c in diff.clauses
+                if c.status != "removed" and _section_of("in", c) == section]
+        old_only = {c.old_id or c.id: ("out" if _is_moved(c) else "normal", c) for c in diff.clauses
+                    if (c.status == "removed" or _is_moved(c)) and _section_of("out", c) == section}
+        previous: str | None = None
+        for clause_id in old_ids:  # OLD's order: each old-only clause goes right after its predecessor
+            entry = old_only.get(clause_id)
+            if entry is not None:
+                at = next((i + 1 for i, (kind, c) in enumerate(here) if (c.old_id or c.id) == previous
+                           and c.status != "added" and (kind != "in" or previous not in old_only)), 0)
+                here.insert(at, entry)
+            if (clause_id in old_only or any((c.old_id or c.id) == clause_id and k != "in" for k, c in here)):
+                previous = clause_id
+        out += here
     return out
 
 
 def _section_of(kind: str, clause: ClauseDiff) -> str:
+    """The section a redline entry stands in: OLD's for a deletion, NEW's otherwise."""
     side = clause.old if kind == "out" or clause.new is None else clause.new
     return side.section_title or side.section or ""
 
