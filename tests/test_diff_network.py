@@ -1,0 +1,186 @@
+"""Git revisions, the network impact report, and stale overrides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policystack.diff import diff_views
+from policystack.diff.network import impact, read_targets
+from policystack.diff.sources import pipeline_at
+from policystack.diff.views import view_from_policy
+from policystack.stale import find_stale, stale_findings, all_layers
+from test_diff import ORG
+from test_diff_helpers import REPO, cli, commit_all, git, pipeline, target, tiny_project, write_target
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository holding the tiny project at tag v1, with an edited base clause at v2."""
+    root = tiny_project(tmp_path / "repo" / "project")
+    write_target(root / "c1.yaml")
+    git(tmp_path / "repo", "init", "-q")
+    commit_all(tmp_path / "repo", "v1", "v1")
+    _edit(root / "policies/tiny/clauses/friending.md", "We do not accept", "We never accept")
+    commit_all(tmp_path / "repo", "v2", "v2")
+    return root
+
+
+def test_rev_range_builds_both_revisions_without_touching_the_work_tree(repo: Path) -> None:
+    _edit(repo / "policies/tiny/clauses/reviews.md", "We never ask", "We do not ask")  # uncommitted
+    before = git(repo, "status", "--porcelain")
+    result = cli("--root", str(repo), "diff", "-f", "json", "--rev", "v1..v2", str(repo / "c1.yaml"))
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.output)
+    assert [(c["id"], c["changes"]) for c in data["clauses"] if c["status"] != "unchanged"] == [
+        ("friending", ["body"])]
+    assert data["old"]["source"].endswith("@v1") and data["new"]["source"].endswith("@v2")
+    assert git(repo, "status", "--porcelain") == before
+    # one revision: against the work tree, which has the uncommitted edit
+    result = cli("--root", str(repo), "diff", "--stat", "--rev", "v2", str(repo / "c1.yaml"))
+    assert result.exit_code == 1 and "reviews" in result.output and "friending" not in result.output
+    assert cli("--root", str(repo), "diff", "--rev", "v2..v2", str(repo / "c1.yaml")).exit_code == 0
+
+
+def test_unknown_revision_exits_2(repo: Path) -> None:
+    from test_diff import CliRunnerErr
+
+    result = CliRunnerErr().invoke(["--root", str(repo), "diff", "--rev", "nope..v2", str(repo / "c1.yaml")])
+    assert result.exit_code == 2 and "unknown git revision 'nope'" in result.stderr
+
+
+# ------------------------------------------------------------------ the example network
+
+@pytest.fixture
+def network(tmp_path: Path) -> Path:
+    """The repository's example network (policy, layers, plugins, roster) in a git repo; v2 edits one base clause."""
+    root = tmp_path / "net"
+    root.mkdir()
+    for name in ("policies", "jurisdictions", "professions", "examples", "plugins"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(REPO / "policystack.yaml", root / "policystack.yaml")
+    git(root, "init", "-q")
+    commit_all(root, "v1", "v1")
+    clause = root / "policies/social-media/clauses/friend-requests.md"
+    text = clause.read_text(encoding="utf-8")
+    head, _, body = text.partition("\n---\n")
+    clause.write_text(head + "\n---\n" + body.replace(" ", " really ", 1), encoding="utf-8")
+    commit_all(root, "v2", "v2")
+    return root
+
+
+def test_network_report_matches_building_each_clinic(network: Path, tmp_path: Path) -> None:
+    from policystack.diff.gitrev import export
+
+    roster = network / "examples/harbor-network/roster.csv"
+    result = cli("--root", str(network), "diff", "-f", "json", "--roster", str(roster), "--rev", "v1..v2")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["sources"] == [{"clause": "friend-requests", "layer": "base"}]
+    old = pipeline_at(export(network, "v1", tmp_path / "x1"))
+    new = pipeline_at(export(network, "v2", tmp_path / "x2"))
+    clinics = {c["id"]: c for c in report["clinics"]}
+    targets = read_targets(roster)
+    assert len(clinics) == len(targets) > 1
+    for clinic in targets:  # the independent check: build this clinic at both revisions and diff
+        a, b = old.resolve(clinic), new.resolve(clinic)
+        diff = diff_views(view_from_policy(a, source="a"), view_from_policy(b, source="b"))
+        assert set(clinics[clinic.id]["changes"]) == {c.id for c in diff.changed_clauses()}, clinic.id
+        final = b.clause("friend-requests")
+        overridden = final is None or any(s.op in ("replace", "remove") for s in final.provenance[1:])
+        assert ("friend-requests" in clinics[clinic.id]["shielded"]) == (
+            overridden and "friend-requests" not in clinics[clinic.id]["changes"]), clinic.id
+    row = report["clauses"]["friend-requests"]
+    assert len(row["affected"]) + len(row["shielded"]) <= len(targets)
+    assert len(row["affected"]) >= 1
+    text = cli("--root", str(network), "diff", "--roster", str(roster), "--rev", "v1..v2").output
+    assert "friend-requests" in text and "clinics affected" in text
+    page = cli("--root", str(network), "diff", "-f", "html", "--roster", str(roster), "--rev", "v1..v2").output
+    assert page.startswith("<!DOCTYPE html>") and "<script" not in page
+
+
+def test_network_shielded_by_own_override(tmp_path: Path) -> None:
+    root = tiny_project(tmp_path / "p", {"org": ORG.format(ops="""
+  - op: replace
+    clause: friending
+    body: Our own words on friend requests.
+""")})
+    old = pipeline(root)
+    assert old.base and old.catalogue  # read now, before the edit
+    _edit(root / "policies/tiny/clauses/friending.md", "We do not accept", "We never accept")
+    new = pipeline(root)
+    clinics = [target(id="plain"), target(id="plain-2", name="Second"), target(id="own", organization="org")]
+    report = impact(old, new, clinics)
+    by_id = {c.id: c for c in report.clinics}
+    assert by_id["plain"].changes == {"friending": "changed"} == by_id["plain-2"].changes
+    assert by_id["own"].changes == {} and by_id["own"].shielded == {"friending": ["org"]}
+    assert report.groups == 2  # the two plain clinics share one composition
+
+
+# ------------------------------------------------------------------ stale overrides
+
+def test_stale_override_detected_after_a_base_edit(tmp_path: Path) -> None:
+    root = tiny_project(tmp_path / "p", {"org": ORG.format(ops="""
+  - op: replace
+    clause: friending
+    body: Our own words on friend requests.
+    reason: house style
+  - op: amend
+    clause: reviews
+    append: We answer every review politely.
+""")})
+    clinic = write_target(root / "c1.yaml", organization="org")
+    layer_file = root / "layers/org.yaml"
+    result = cli("--root", str(root), "stamp", str(layer_file), str(clinic))
+    assert result.exit_code == 0, result.output
+    text = layer_file.read_text(encoding="utf-8")
+    assert text.count("written_against:") == 2 and "reason: house style" in text
+    p = pipeline(root)
+    policy = p.resolve(p.load_target(clinic))
+    assert find_stale(policy, all_layers(p, policy.target)) == []
+    assert cli("--root", str(root), "stamp", str(layer_file), str(clinic)).exit_code == 0  # idempotent
+    assert layer_file.read_text(encoding="utf-8") == text
+
+    _edit(root / "policies/tiny/clauses/friending.md", "We do not accept", "We never accept")
+    p = pipeline(root)
+    policy = p.resolve(p.load_target(clinic))
+    (item,) = find_stale(policy, all_layers(p, policy.target), root=root)
+    assert (item.clause, item.layer, item.op) == ("friending", "org", "replace")
+    findings = stale_findings(p, policy)
+    assert [f.code for f in findings] == ["stale-override"]
+    assert "[-do not-] {+never+}" in findings[0].message or "[-do not-]{+never+}" in findings[0].message
+
+
+def test_diff_flags_overrides_whose_upstream_changed(repo: Path) -> None:
+    from test_diff_helpers import write
+
+    write(repo / "layers/org.yaml", ORG.format(ops="""
+  - op: replace
+    clause: friending
+    body: Our own words on friend requests.
+"""))
+    write_target(repo / "c1.yaml", organization="org")
+    commit_all(repo.parent, "org", "v3")
+    _edit(repo / "policies/tiny/clauses/friending.md", "We never accept", "We refuse")
+    commit_all(repo.parent, "base edit", "v4")
+    result = cli("--root", str(repo), "diff", "-f", "json", "--rev", "v3..v4", str(repo / "c1.yaml"))
+    data = json.loads(result.output)
+    assert result.exit_code == 1  # the final text did not change, but the override needs review
+    assert [c for c in data["clauses"] if c["status"] != "unchanged"] == []
+    (stale,) = data["stale"]
+    assert (stale["clause"], stale["layer"]) == ("friending", "org")
+    assert ["-", "never accept"] in stale["words"] and ["+", "refuse"] in stale["words"]
+    terminal = cli("--root", str(repo), "diff", "--color", "never", "--rev", "v3..v4", str(repo / "c1.yaml")).output
+    assert "stale override" in terminal
