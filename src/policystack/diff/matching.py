@@ -117,6 +117,8 @@ def _compare(old: ClauseView, new: ClauseView, *, plain: bool) -> tuple[list[str
     elif old.section_title != new.section_title:
         changes.append("section")
     title = word_diff(old.title, new.title) if "title" in changes else [("=", new.title)]
+    if "body" not in changes:
+        return changes, title, [ParagraphDiff("equal", (("=", p),)) for p in new.paragraphs]
     return changes, title, paragraph_diff(old.paragraphs, new.paragraphs)
 
 

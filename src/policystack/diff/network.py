@@ -1,9 +1,10 @@
 """Network impact: what a change between two versions does to every clinic of a roster.
 
 Clinics are grouped by what decides their composition (jurisdictions, professions,
-organization, own operations, non-identity variables, plugin defaults); each group
-is composed once per version. A clinic's identity (id, name, contact details) only
-fills variables, so each member's changed clauses are re-filled with its own values.
+organization, own operations, the names of the variables they set, the values a
+layer's ``when`` reads, plugin defaults); each group is composed once per version.
+Every other value only fills text, so each member's changed clauses are re-filled
+with its own values (the clinic's values win over every layer, as in composition).
 """
 
 from __future__ import annotations
@@ -122,14 +123,24 @@ def _freeze(value: Any) -> Any:
     return repr(value)
 
 
-def group_key(target: Target, pipelines: Iterable[Any], shared: bool) -> tuple:
-    """What decides ``target``'s composition, apart from its identity when ``shared``."""
-    values = {k: v for k, v in target_values(target).items() if not shared or k not in IDENTITY}
+def selecting_names(pipelines: Iterable[Any]) -> set[str]:
+    """Variable names some layer's ``when`` reads (they decide which layers apply)."""
+    return {name for pipeline in pipelines for layer in pipeline.catalogue for name in layer.when}
+
+
+def group_key(target: Target, pipelines: Iterable[Any], shared: bool, selecting: set[str]) -> tuple:
+    """What decides ``target``'s composition: the layers it selects and which variables it sets itself.
+
+    Values only count where a layer's ``when`` reads them; every other value just fills text, and each
+    clinic's changed clauses are re-filled with its own values. Without ``shared`` every clinic is alone.
+    """
+    values = target_values(target)
+    chosen = {k: v for k, v in values.items() if k in selecting}
     defaults = tuple(_freeze(p.plugin_defaults(target)) for p in pipelines)
     ops = tuple((op.op, _freeze(dict(op.fields))) for op in target.operations)
     identity = () if shared else (target.id,)
-    return (target.jurisdictions, target.professions, target.organization, _freeze(values), ops, defaults,
-            identity)
+    return (target.jurisdictions, target.professions, target.organization, tuple(sorted(values)),
+            _freeze(chosen), ops, defaults, identity)
 
 
 # ---------------------------------------------------------------- impact
@@ -177,9 +188,10 @@ def impact(old: Any, new: Any, targets: list[Target], *, old_label: str = "old",
 
     pipelines = (old, new)
     shared = _identity_free(pipelines)
+    selecting = selecting_names(pipelines)
     groups: dict[tuple, _Group] = {}
     for target in targets:
-        groups.setdefault(group_key(target, pipelines, shared), _Group([])).members.append(target)
+        groups.setdefault(group_key(target, pipelines, shared, selecting), _Group([])).members.append(target)
     sources = source_changes(old, new)
     clinics: list[ClinicImpact] = []
     for group in groups.values():
@@ -187,20 +199,23 @@ def impact(old: Any, new: Any, targets: list[Target], *, old_label: str = "old",
         try:
             group.old = old.resolve(rep)
             group.new = new.resolve(rep)
-            group.diff = diff_views(view_from_policy(group.old, source=old_label),
-                                    view_from_policy(group.new, source=new_label), rename_threshold=rename_threshold)
+            old_contents, new_contents = parse_policy(group.old), parse_policy(group.new)
+            group.diff = diff_views(
+                view_from_policy(group.old, source=old_label, contents=old_contents, hashes=False),
+                view_from_policy(group.new, source=new_label, contents=new_contents, hashes=False),
+                rename_threshold=rename_threshold)
         except PolicystackError as exc:
             group.error = str(exc)
             clinics.extend(ClinicImpact(t.id, t.name, error=group.error) for t in group.members)
             continue
-        old_blocks = {c.clause.id: c.blocks for c in parse_policy(group.old)}
-        new_blocks = {c.clause.id: c.blocks for c in parse_policy(group.new)}
+        old_blocks = {c.clause.id: c.blocks for c in old_contents}
+        new_blocks = {c.clause.id: c.blocks for c in new_contents}
         structural = {}  # clause → status that does not depend on the clinic's identity
         candidates = []
         for d in group.diff.clauses:
             if d.status in ("added", "removed", "renamed"):
                 structural[d.id] = d.status
-            elif d.status != "unchanged" or _templates_differ(d.old, d.new):
+            elif d.status != "unchanged" or _templates_differ(group.old.clause(d.id), group.new.clause(d.id)):
                 candidates.append(d)
         for target in group.members:
             changes = dict(structural)
@@ -226,8 +241,9 @@ def impact(old: Any, new: Any, targets: list[Target], *, old_label: str = "old",
     return NetworkReport(old_label, new_label, clinics, sources, groups=len(groups))
 
 
-def _templates_differ(old: ClauseView | None, new: ClauseView | None) -> bool:
-    return bool(old and new and (old.body != new.body or old.hash != new.hash))
+def _templates_differ(old: Clause | None, new: Clause | None) -> bool:
+    """True when the clause as written (before variables are filled) differs."""
+    return bool(old and new and (old.title, old.body, old.topics) != (new.title, new.body, new.topics))
 
 
 def impact_at_revisions(live: Any, targets: list[Target], old_rev: str, new_rev: str | None,

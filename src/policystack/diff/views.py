@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Mapping
 
 from ..compose import content_hash
@@ -14,13 +13,15 @@ from .model import ClauseView, PolicyView, fill, normalise, paragraphs, text_lay
 
 
 def _step(step: Any) -> dict[str, Any]:
-    return {k: v for k, v in asdict(step).items() if v is not None}
+    return {k: v for k, v in vars(step).items() if v is not None}
 
 
-def view_from_policy(policy: ResolvedPolicy, *, source: str, lookup=None) -> PolicyView:
-    """The view of a freshly composed policy (``lookup`` overrides variable values, e.g. per clinic)."""
+def view_from_policy(policy: ResolvedPolicy, *, source: str, lookup=None, contents=None,
+                     hashes: bool = True) -> PolicyView:
+    """The view of a freshly composed policy (``lookup`` overrides variable values, e.g. per clinic;
+    ``contents``: the parsed clauses when already at hand; ``hashes``: compute clause hashes)."""
     lookup = lookup or lookup_for(policy, strict=False)
-    contents = {c.clause.id: c for c in parse_policy(policy)}
+    contents = {c.clause.id: c for c in (contents if contents is not None else parse_policy(policy))}
     clauses = []
     for section in policy.sections:
         for clause in section.clauses:
@@ -29,7 +30,8 @@ def view_from_policy(policy: ResolvedPolicy, *, source: str, lookup=None) -> Pol
                 id=clause.id, title=normalise(fill(clause.title, lookup)),
                 paragraphs=tuple(paragraphs(contents[clause.id].blocks, lookup)),
                 section=section.id, section_title=section.title, topics=tuple(clause.topics), body=clause.body,
-                layer=text_layer(provenance), hash=content_hash(clause), provenance=provenance))
+                layer=text_layer(provenance), hash=content_hash(clause) if hashes else None,
+                provenance=provenance))
     meta = policy.meta
     return PolicyView(
         source=source, kind="target",
