@@ -199,6 +199,12 @@ def _network(ctx: click.Context, roster: Path, rev: str, format_: str, output: P
         _write(network.render_html(report), output)
     else:
         _write(network.render_text(report, stat=format_ == "stat"), output)
+    if report.errors:
+        from ..errors import PolicystackError
+
+        first = report.errors[0]
+        raise PolicystackError(f"{len(report.errors)} clinic(s) could not be composed; first: {first.id}: "
+                               f"{first.error}")
     return report.changed
 
 

@@ -97,8 +97,13 @@ class PolicyDiff:
         return [c for c in self.clauses if c.status != "unchanged"]
 
 
-def _key_paragraphs(clause: ClauseView) -> tuple[str, ...]:
-    return clause.paragraphs
+def same_section(old: ClauseView, new: ClauseView) -> bool:
+    """Compare section ids when both sides know them, else section titles (a DOCX knows only titles)."""
+    if old.section and new.section:
+        return old.section == new.section
+    if old.section_title is None or new.section_title is None:
+        return True
+    return old.section_title == new.section_title
 
 
 def _compare(old: ClauseView, new: ClauseView, *, plain: bool) -> tuple[list[str], list[Piece], list[ParagraphDiff]]:
@@ -111,10 +116,7 @@ def _compare(old: ClauseView, new: ClauseView, *, plain: bool) -> tuple[list[str
         changes.append("topics")
     if old.layer and new.layer and old.layer != new.layer:
         changes.append("layer")
-    if old.section and new.section:
-        if old.section != new.section:
-            changes.append("section")
-    elif old.section_title != new.section_title:
+    if not same_section(old, new):
         changes.append("section")
     title = word_diff(old.title, new.title) if "title" in changes else [("=", new.title)]
     if "body" not in changes:
@@ -189,8 +191,7 @@ def diff_views(old: PolicyView, new: PolicyView, *,
     renamed_to = {old.id: new_id for new_id, (old, _) in renamed.items()}
 
     def stays(old_id: str) -> bool:
-        a, b = old_by[old_id], new_by[renamed_to.get(old_id, old_id)]
-        return (a.section == b.section) if (a.section and b.section) else a.section_title == b.section_title
+        return same_section(old_by[old_id], new_by[renamed_to.get(old_id, old_id)])
 
     common_old = [c.id for c in old_clauses if (c.id in new_by or c.id in renamed_old) and stays(c.id)]
     common_new = [origin[c.id] for c in new_clauses if origin[c.id] in old_by and stays(origin[c.id])]
