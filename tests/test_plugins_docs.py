@@ -101,3 +101,37 @@ def test_every_hook_has_its_own_test():
 def test_every_hook_docstring_says_when_it_fires():
     for name, fn in hooks().items():
         assert "Fires" in (fn.__doc__ or ""), name
+
+
+def doc_plugin_examples() -> list[str]:
+    """The Python examples of docs/plugins.md that are whole plugins (they use @hookimpl)."""
+    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    return [b for b in blocks if "@hookimpl" in b]
+
+
+def test_every_documented_example_is_a_working_plugin(tmp_path):
+    from click.testing import CliRunner
+
+    from policystack.cli import main
+    from policystack.plugins import make_plugins
+    from policystack.testing import write_project
+
+    examples = doc_plugin_examples()
+    assert len(examples) >= 6
+    root = write_project(tmp_path / "project", policy=REPO / "policies" / "social-media")
+    for index, source in enumerate(examples):
+        (root / "plugins").mkdir(exist_ok=True)
+        (root / "plugins" / f"example{index}.py").write_text(source, encoding="utf-8")
+    found = make_plugins(plugins_dir=root / "plugins", entry_points=False)
+    assert [(i.name, i.error) for i in found.infos if i.error] == []
+    (root / "clinic.yaml").write_text('id: c1\nname: Clinic One\nphone: "1"\nemail: a@b.example\n'
+                                      "jurisdictions: [us-ca]\nvariables: {telehealth: true}\n")
+    runner = CliRunner()
+    built = runner.invoke(main, ["--root", str(root), "build", str(root / "clinic.yaml")])
+    assert built.exit_code == 0, built.output
+    assert "Messages after hours" in built.output and "Video sessions" in built.output
+    plain = runner.invoke(main, ["--root", str(root), "build", str(root / "clinic.yaml"), "-f", "plain"])
+    assert plain.exit_code == 0 and "Clinic One" in plain.output
+    counted = runner.invoke(main, ["--root", str(root), "count-clauses", str(root / "clinic.yaml")])
+    assert counted.exit_code == 0, counted.output
+    assert int(counted.output) >= 20
