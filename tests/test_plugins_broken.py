@@ -195,3 +195,33 @@ def test_subprocess_help_and_version_survive_a_broken_plugin(project):
         assert done.returncode == 0, (args, done.stderr)
         assert "Traceback" not in done.stderr
     assert "raises_at_import" in done.stdout
+
+
+def test_returning_items_from_a_register_hook_is_an_error(policystack_harness: PolicyHarness):
+    from policystack import hookimpl
+    from policystack.layer_files import layer_from_data
+
+    class Returns:
+        @hookimpl
+        def policystack_register_layers(self, register):
+            return [layer_from_data({"layer": {"id": "lost", "kind": "module"}}, file="x")]
+
+    policystack_harness.register(Returns(), "returns")
+    with pytest.raises(PluginError, match="plugin 'returns': policystack_register_layers returned a value, which "
+                                          "is ignored; call register\\(...\\) for each item instead"):
+        policystack_harness.resolve()
+
+
+def test_registering_something_that_is_not_a_layer_names_the_plugin(policystack_harness: PolicyHarness):
+    from policystack import hookimpl
+    from policystack.errors import PolicystackError
+
+    class Dict:
+        @hookimpl
+        def policystack_register_layers(self, register):
+            register({"layer": {"id": "raw", "kind": "module"}})
+
+    policystack_harness.register(Dict(), "dict-plugin")
+    with pytest.raises(PolicystackError, match="expects a Layer, got dict") as caught:
+        policystack_harness.resolve()
+    assert "dict-plugin" in str(caught.value)

@@ -95,6 +95,9 @@ class Plugins:
                     raise
                 raise PluginError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
                                   f"{type(exc).__name__}: {exc}") from exc
+            if hook_name.startswith("policystack_register_") and results[-1][1] is not None:
+                raise PluginError(f"plugin '{impl.plugin_name}': {hook_name} returned a value, which is ignored; "
+                                  "call register(...) for each item instead")
         return results
 
     def register(self, plugin: Any, name: str, *, source: str = "registered", location: str = "") -> PluginInfo:
