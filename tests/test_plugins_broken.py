@@ -225,3 +225,28 @@ def test_registering_something_that_is_not_a_layer_names_the_plugin(policystack_
     with pytest.raises(PolicystackError, match="expects a Layer, got dict") as caught:
         policystack_harness.resolve()
     assert "dict-plugin" in str(caught.value)
+
+
+@pytest.mark.parametrize("declared, expected", [
+    ("1.0", None), ("1", None),
+    ("2.0", "written for hook contract 2.0, but this policystack has contract 1."),
+    ("0.9", "written for hook contract 0.9"),
+    ("1.99", "needs hook contract 1.99 or newer"),
+    ("one", "POLICYSTACK_HOOK_CONTRACT must look like '1.0'"),
+])
+def test_declared_hook_contract_is_checked(project, declared, expected):
+    write_plugin(project / "plugins", "versioned", f"""
+        from policystack import hookimpl
+
+        POLICYSTACK_HOOK_CONTRACT = {declared!r}
+
+        @hookimpl
+        def policystack_variables(target):
+            return None
+        """)
+    [info] = [i for i in make_plugins(plugins_dir=project / "plugins", entry_points=False).infos
+              if i.name == "versioned"]
+    if expected is None:
+        assert info.error is None
+    else:
+        assert expected in info.error

@@ -112,7 +112,7 @@ class Plugins:
         else:
             callers = self.manager.get_hookcallers(plugin) or []
             info.hooks = sorted(h.name for h in callers)
-            problems = _hook_problems(plugin, callers)
+            problems = _contract_problems(plugin) + _hook_problems(plugin, callers)
             if problems:
                 self.manager.unregister(plugin)
                 info.error = "; ".join(problems)
@@ -125,6 +125,25 @@ class Plugins:
         if plugin is not None:
             self.manager.unregister(plugin)
         self.infos = [i for i in self.infos if i.name != name]
+
+
+def _contract_problems(plugin: Any) -> list[str]:
+    """A plugin may declare ``POLICYSTACK_HOOK_CONTRACT = "1.0"``: the contract it was written against."""
+    wanted = getattr(plugin, "POLICYSTACK_HOOK_CONTRACT", None)
+    if wanted is None:
+        return []
+    have = hookspecs.HOOK_CONTRACT_VERSION
+    try:
+        want_major, want_minor = (int(p) for p in (str(wanted).split(".") + ["0"])[:2])
+        have_major, have_minor = (int(p) for p in have.split(".")[:2])
+    except ValueError:
+        return [f"POLICYSTACK_HOOK_CONTRACT must look like '1.0', not {wanted!r}"]
+    if want_major != have_major:
+        return [f"written for hook contract {wanted}, but this policystack has contract {have} "
+                "(see the CHANGELOG for what changed)"]
+    if want_minor > have_minor:
+        return [f"needs hook contract {wanted} or newer, but this policystack has {have}: upgrade policystack"]
+    return []
 
 
 def _hook_problems(plugin: Any, callers: Iterable[Any]) -> list[str]:

@@ -13,6 +13,7 @@ from policystack.model import Finding, Layer, ResolvedPolicy, Target
 from policystack.render import RenderContext, Renderer
 
 __version__ = "1.0.0"
+POLICYSTACK_HOOK_CONTRACT = "1.0"
 
 LAYER = {
     "layer": {"id": "contract-example", "kind": "module", "name": "Contract example",
