@@ -17,6 +17,7 @@ from policystack.model import ResolvedPolicy
 from policystack.render import RenderContext, Renderer
 
 __version__ = "1.0.0"
+POLICYSTACK_HOOK_CONTRACT = "1.0"  # the hook contract this plugin was written against
 
 WIDTH = 72
 

@@ -15,6 +15,7 @@ from policystack.layer_files import layer_from_data
 from policystack.model import Layer
 
 __version__ = "1.0.0"
+POLICYSTACK_HOOK_CONTRACT = "1.0"  # the hook contract this plugin was written against
 
 #: The layer, written in the same shape as a YAML layer file (see docs/formats.md).
 LAYER_DATA = {
