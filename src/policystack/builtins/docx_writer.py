@@ -7,6 +7,7 @@ numbering, relationships and properties (see ``rendering/docx_package.py``).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 from .. import hookimpl
@@ -28,7 +29,8 @@ def render_docx(policy: ResolvedPolicy, context: RenderContext) -> bytes:
     from ..rendering.docx_parts import core_xml, footer_xml, relationships, signature_table
     from ..rendering.ziputil import deflate, write_zip
 
-    reference = context.options.get("reference_docx") or branding_file(policy, context.root, "reference.docx")
+    option = context.options.get("reference_docx")
+    reference = Path(option) if option else branding_file(policy, context.root, "reference.docx")
     package = package_for(reference)
     front = front_of(policy)
     writer = BodyWriter(package.style_ids, context.lookup)
