@@ -184,3 +184,22 @@ def test_diff_flags_overrides_whose_upstream_changed(repo: Path) -> None:
     assert ["-", "never accept"] in stale["words"] and ["+", "refuse"] in stale["words"]
     terminal = cli("--root", str(repo), "diff", "--color", "never", "--rev", "v3..v4", str(repo / "c1.yaml")).output
     assert "stale override" in terminal
+
+
+def test_locks_flag_overrides_whose_upstream_changed(tmp_path: Path) -> None:
+    from test_diff_helpers import lock_of
+
+    root = tiny_project(tmp_path / "p", {"org": ORG.format(ops="""
+  - op: replace
+    clause: friending
+    body: Our own words on friend requests.
+""")})
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(lock_of(root, organization="org")), encoding="utf-8")
+    _edit(root / "policies/tiny/clauses/friending.md", "We do not accept", "We never accept")
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(lock_of(root, organization="org")), encoding="utf-8")
+    result = cli("diff", "-f", "json", str(old), str(new))
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and data["changed"] is False
+    assert [(s["clause"], s["layer"], s["op"]) for s in data["stale"]] == [("friending", "org", "replace")]

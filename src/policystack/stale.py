@@ -184,27 +184,44 @@ def render_pieces(pieces: Iterable[tuple[str, str]], *, limit: int = 400) -> str
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-def upstream_changes(old: ResolvedPolicy, new: ResolvedPolicy, *, old_upstream: Upstream | None = None,
-                     new_upstream: Upstream | None = None) -> list[StaleOverride]:
-    """Overrides present in both versions whose upstream clause changed from OLD to NEW (for ``diff``)."""
-    def steps(policy: ResolvedPolicy) -> dict[tuple[str, str, str], Provenance]:
-        out = {}
-        for clause in list(policy.clauses()) + list(policy.removed):
-            for step in clause.provenance:
-                if step.op in OVERRIDE_OPS and not step.note:
-                    out[(clause.id, step.layer, step.op)] = step
-        return out
+#: (clause id, provenance steps as dicts or Provenance values) for every clause of one version
+Histories = Iterable[tuple[str, Iterable[Any]]]
 
-    before, after = steps(old), steps(new)
+
+def _override_steps(histories: Histories) -> dict[tuple[str, str, str], Mapping[str, Any]]:
+    out = {}
+    for clause_id, steps in histories:
+        for step in steps:
+            data = step if isinstance(step, Mapping) else vars(step)
+            if data.get("op") in OVERRIDE_OPS and not data.get("note"):
+                out[(clause_id, data["layer"], data["op"])] = data
+    return out
+
+
+def histories_of(policy: ResolvedPolicy) -> list[tuple[str, tuple[Provenance, ...]]]:
+    """Every clause's provenance, kept and removed clauses alike."""
+    return [(c.id, c.provenance) for c in list(policy.clauses()) + list(policy.removed)]
+
+
+def upstream_changes(old: ResolvedPolicy | Histories, new: ResolvedPolicy | Histories, *,
+                     old_upstream: Upstream | None = None,
+                     new_upstream: Upstream | None = None) -> list[StaleOverride]:
+    """Overrides present in both versions whose upstream clause changed from OLD to NEW (for ``diff``).
+
+    OLD and NEW are composed policies, or clause histories (e.g. from two policy locks); the
+    ``*_upstream`` functions, when given, supply the upstream texts for the report.
+    """
+    before = _override_steps(histories_of(old) if isinstance(old, ResolvedPolicy) else old)
+    after = _override_steps(histories_of(new) if isinstance(new, ResolvedPolicy) else new)
     found = []
     for key, step in after.items():
         was = before.get(key)
-        if was is None or was.before == step.before:
+        if was is None or was.get("before") == step.get("before"):
             continue
         clause, layer, op = key
         found.append(StaleOverride(
-            clause=clause, layer=layer, op=op, written_against=(was.before,) if was.before else (),
-            current=step.before, file=step.source,
+            clause=clause, layer=layer, op=op, written_against=(was["before"],) if was.get("before") else (),
+            current=step.get("before"), file=step.get("source"),
             old_text=clause_text(old_upstream(clause, layer, op)) if old_upstream else None,
             new_text=clause_text(new_upstream(clause, layer, op)) if new_upstream else None))
     return sorted(found, key=lambda s: (s.clause, s.layer))

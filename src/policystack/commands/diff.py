@@ -134,12 +134,17 @@ def _stale(old_side: Any, new_side: Any) -> list:
     from ..stale import all_layers, find_stale, traced_upstream, upstream_changes
 
     found = []
+    if new_side.policy is None or old_side.policy is None:  # locks: their provenance still tells
+        if old_side.view.kind != "docx" and new_side.view.kind != "docx":
+            found.extend(upstream_changes([(c.id, c.provenance) for c in old_side.view.clauses],
+                                          [(c.id, c.provenance) for c in new_side.view.clauses]))
     if new_side.policy is not None and new_side.pipeline is not None:
         target = new_side.policy.target
         new_up = traced_upstream(new_side.pipeline, target)
         if old_side.policy is not None and old_side.pipeline is not None:
             old_up = traced_upstream(old_side.pipeline, old_side.policy.target)
-            found.extend(upstream_changes(old_side.policy, new_side.policy, old_upstream=old_up, new_upstream=new_up))
+            found.extend(upstream_changes(old_side.policy, new_side.policy, old_upstream=old_up,
+                                          new_upstream=new_up))
         seen = {(s.clause, s.layer) for s in found}
         for item in find_stale(new_side.policy, all_layers(new_side.pipeline, target), upstream=new_up,
                                root=new_side.pipeline.project.root):

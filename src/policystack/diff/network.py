@@ -20,7 +20,7 @@ from ..content import value_text
 from ..errors import PolicystackError
 from ..model import Clause, Layer, ResolvedPolicy, Target
 from .matching import PolicyDiff, diff_views
-from .model import ClauseView, fill, normalise, paragraphs
+from .model import fill, normalise, paragraphs
 from .views import view_from_policy
 
 IDENTITY = ("clinic.id", "clinic.name", "clinic.address", "clinic.phone", "clinic.email", "clinic.website")
