@@ -203,3 +203,21 @@ def test_locks_flag_overrides_whose_upstream_changed(tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert result.exit_code == 1 and data["changed"] is False
     assert [(s["clause"], s["layer"], s["op"]) for s in data["stale"]] == [("friending", "org", "replace")]
+
+
+def test_old_root_compares_two_project_folders(tmp_path: Path) -> None:
+    old_root = tiny_project(tmp_path / "v1")
+    new_root = tiny_project(tmp_path / "v2")
+    _edit(new_root / "policies/tiny/clauses/reviews.md", "We never ask", "We do not ask")
+    clinic = write_target(new_root / "c1.yaml")
+    result = cli("--root", str(new_root), "diff", "--stat", "--old-root", str(old_root), str(clinic))
+    assert result.exit_code == 1 and "reviews" in result.output
+    clinics = new_root / "clinics"
+    clinics.mkdir()
+    write_target(clinics / "a.yaml", id="a")
+    write_target(clinics / "b.yaml", id="b", name="Bee")
+    result = cli("--root", str(new_root), "diff", "-f", "json", "--old-root", str(old_root), "--roster", str(clinics))
+    report = json.loads(result.output)
+    assert result.exit_code == 1
+    assert report["clauses"] == {"reviews": {"affected": ["a", "b"], "shielded": []}}
+    assert report["summary"]["compositions"] == 1

@@ -41,8 +41,11 @@ def _write(data: bytes | str, output: Path | None) -> None:
 @click.argument("new", required=False, type=click.Path(path_type=Path))
 @click.option("--rev", "rev", metavar="A..B", help="Build the target (or roster) at two git revisions "
               "(A alone: A against the work tree).")
+@click.option("--old-root", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Instead of --rev: a project folder holding the old version (e.g. an unpacked earlier "
+              "release of the base or of a layer package); the current project is NEW.")
 @click.option("--roster", type=click.Path(exists=True, path_type=Path),
-              help="Network impact: every clinic of this roster (with --rev).")
+              help="Network impact: every clinic of this roster (with --rev or --old-root).")
 @click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default="terminal", show_default=True)
 @click.option("--stat", is_flag=True, help="Only the summary (same as --format stat).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -55,16 +58,23 @@ def _write(data: bytes | str, output: Path | None) -> None:
 @click.option("--date", "date", metavar="YYYY-MM-DD", help="DOCX: date of the tracked changes "
               "(default: NEW's effective date).")
 @click.pass_context
-def diff(ctx: click.Context, old: Path | None, new: Path | None, rev: str | None, roster: Path | None,
+def diff(ctx: click.Context, old: Path | None, new: Path | None, rev: str | None, old_root: Path | None,
+         roster: Path | None,
          format_: str, stat: bool, output: Path | None, rename_threshold: float, color: str,
          show_context: bool, author: str, date: str | None) -> None:
     """Show what changed between two policy versions, clause by clause.
 
     OLD and NEW may each be a policy lock (.json), a target (.yaml, built on the fly) or a DOCX written
-    by policystack. With --rev A..B give one TARGET (built at both revisions); with --roster and --rev,
-    report the impact on every clinic. Exit status: 0 no changes, 1 changes, 2 trouble.
+    by policystack. With --rev A..B (or --old-root DIR) give one TARGET, built at both versions; with
+    --roster, report the impact on every clinic. Exit status: 0 no changes, 1 changes, 2 trouble.
     """
     try:
+        if old_root is not None:
+            if rev is not None:
+                from ..errors import UsageError
+
+                raise UsageError("give --rev or --old-root, not both")
+            rev = f"dir:{old_root}"
         changed = _run(ctx, old, new, rev, roster, "stat" if stat else format_, output, rename_threshold,
                        color, show_context, author, date)
     except click.exceptions.Exit:
@@ -86,7 +96,7 @@ def _run(ctx: click.Context, old: Path | None, new: Path | None, rev: str | None
         raise UsageError("--format docx needs -o FILE.docx")
     if roster is not None:
         if rev is None or old is not None:
-            raise UsageError("--roster needs --rev A..B and no OLD/NEW")
+            raise UsageError("--roster needs --rev A..B (or --old-root DIR) and no OLD/NEW")
         return _network(ctx, roster, rev, format_, output, color)
     old_side, new_side = _load_sides(ctx, old, new, rev)
     from ..diff.matching import diff_views
@@ -110,17 +120,24 @@ def _load_sides(ctx: click.Context, old: Path | None, new: Path | None, rev: str
 
     if rev is not None:
         if old is None or new is not None:
-            raise UsageError("--rev A..B takes one TARGET (a clinic .yaml)")
+            raise UsageError("--rev/--old-root take one TARGET (a clinic .yaml)")
         if sources.kind_of(old) != "target":
-            raise UsageError("--rev needs a target file (.yaml)")
+            raise UsageError("--rev/--old-root need a target file (.yaml)")
         from ..diff.gitrev import parse_range
 
-        a, b = parse_range(rev)
         pipeline = pipeline_for(ctx, old)
         root = pipeline.project.root
+        target = old if old.exists() else (root / old)
+        if rev.startswith("dir:"):
+            from ..diff.gitrev import path_in
+
+            folder = Path(rev[4:]).resolve()
+            old_side = sources.build_target(sources.pipeline_at(folder), path_in(target, root, folder),
+                                            source=f"{target} ({folder})")
+            return old_side, sources.build_target(pipeline, target)
+        a, b = parse_range(rev)
         work = Path(tempfile.mkdtemp(prefix="policystack-diff-"))
         ctx.call_on_close(lambda: __import__("shutil").rmtree(work, ignore_errors=True))
-        target = old if old.exists() else (root / old)
         old_side = sources.load_revision(target, root, a, work / "old", lambda: pipeline)
         new_side = sources.load_revision(target, root, b, work / "new", lambda: pipeline)
         return old_side, new_side
@@ -192,12 +209,19 @@ def _network(ctx: click.Context, roster: Path, rev: str, format_: str, output: P
 
     if format_ not in ("terminal", "stat", "json", "html"):
         raise UsageError("the network report comes as terminal, stat, json or html")
-    a, b = parse_range(rev)
     pipeline = pipeline_for(ctx, roster)
-    work = Path(tempfile.mkdtemp(prefix="policystack-diff-"))
-    ctx.call_on_close(lambda: __import__("shutil").rmtree(work, ignore_errors=True))
     targets = network.read_targets(roster)
-    report = network.impact_at_revisions(pipeline, targets, a, b, work)
+    if rev.startswith("dir:"):
+        from ..diff.sources import pipeline_at
+
+        folder = Path(rev[4:]).resolve()
+        report = network.impact(pipeline_at(folder), pipeline, targets, old_label=str(folder),
+                                new_label=str(pipeline.project.root))
+    else:
+        a, b = parse_range(rev)
+        work = Path(tempfile.mkdtemp(prefix="policystack-diff-"))
+        ctx.call_on_close(lambda: __import__("shutil").rmtree(work, ignore_errors=True))
+        report = network.impact_at_revisions(pipeline, targets, a, b, work)
     if format_ == "json":
         _write(network.render_json(report), output)
     elif format_ == "html":
