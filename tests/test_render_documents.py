@@ -347,3 +347,18 @@ def test_registered_formats(pipeline) -> None:
     renderers = pipeline.renderers
     assert {"docx", "pdf", "html"} <= set(renderers)
     assert renderers["docx"].extension == "docx" and renderers["pdf"].media_type == "application/pdf"
+
+
+def test_pdf_names_characters_it_cannot_show(pipeline, monkeypatch) -> None:
+    from policystack.builtins.pdf import MissingGlyphsWarning
+    from policystack.errors import PolicystackError
+    from policystack.rendering import fonts
+
+    monkeypatch.setattr(fonts, "system_font_dirs", lambda: [])  # as on a machine with no CJK font
+    policy = pipeline.resolve(_target("Clinic 診所"))
+    with pytest.warns(MissingGlyphsWarning, match="U\\+8A3A CJK UNIFIED IDEOGRAPH-8A3A"):
+        outputs = pipeline.render(policy, ["pdf"])
+    text = "\n".join(page.extract_text() for page in _pdf(outputs["pdf"]).pages)
+    assert "could not display" in text and "U+8A3A" in text and "U+6240" in text
+    with pytest.raises(PolicystackError, match="U\\+8A3A"):
+        pipeline.render(policy, ["pdf"], options={"strict_fonts": True})
