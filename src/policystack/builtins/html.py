@@ -9,6 +9,8 @@ from .. import hookimpl
 from ..model import ResolvedPolicy
 from ..render import RenderContext, Renderer
 
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb"}
+
 
 def render_html(policy: ResolvedPolicy, context: RenderContext) -> bytes:
     """HTML5: ``<main><article>``, one ``<section id=CLAUSE_ID>`` per clause, print and phone CSS."""
@@ -34,6 +36,7 @@ def render_html(policy: ResolvedPolicy, context: RenderContext) -> bytes:
     logo_uri = "data:image/png;base64," + base64.b64encode(logo).decode("ascii") if logo else None
     page = jinja_template("policy.html.j2").render(
         logo=logo_uri, organization=organization_name(policy),
+        direction="rtl" if policy.meta.language.split("-")[0].lower() in RTL_LANGUAGES else "ltr",
         front=front_of(policy), parts=parts, policy_id=policy.meta.id, keywords=layer_keywords(policy),
         css=Markup(template_text("policy.css")))
     return page.encode("utf-8")

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from .cmap import font_characters
+
 BUNDLED = Path(__file__).resolve().parent / "fonts"
 FONT_PATHS_ENV = "POLICYSTACK_FONT_PATHS"
 #: The font stack, in order; typst falls back to any other font after these.
@@ -55,19 +57,9 @@ def _files(folders: Iterable[Path]) -> list[Path]:
 
 @lru_cache(maxsize=None)
 def _cmap(path: str) -> frozenset[int]:
-    from fontTools.ttLib import TTCollection, TTFont
-
     try:
-        if path.lower().endswith((".ttc", ".otc")):
-            fonts = TTCollection(path, lazy=True).fonts
-        else:
-            fonts = [TTFont(path, lazy=True, fontNumber=0)]
-        codes: set[int] = set()
-        for font in fonts:
-            if "cmap" in font:
-                codes.update(font.getBestCmap() or {})
-        return frozenset(codes)
-    except Exception:  # an unreadable font file shows nothing, like in typst
+        return font_characters(Path(path).read_bytes())
+    except OSError:  # an unreadable font file shows nothing, like in typst
         return frozenset()
 
 
@@ -87,14 +79,7 @@ def _needs_glyph(char: str) -> bool:
 
 
 def missing_characters(text: str, extra: tuple[str, ...] = (), *, system: bool = True) -> list[str]:
-    """Characters of ``text`` that no visible font can show, in order of first appearance.
-
-    Returns an empty list when fontTools is not installed (the check cannot run).
-    """
-    try:
-        import fontTools  # noqa: F401
-    except ImportError:  # pragma: no cover - fonttools is a dependency
-        return []
+    """Characters of ``text`` that no visible font can show, in order of first appearance."""
     wanted = [c for c in dict.fromkeys(text) if ord(c) > 0x7E and _needs_glyph(c)]
     if not wanted:
         return []
