@@ -15,7 +15,7 @@ from policystack.diff.views import view_from_lock
 from policystack.errors import InputError
 from policystack.ids import bookmark_name
 from test_diff import MIXED, ORG
-from test_diff_helpers import cli, lock_of, pipeline, target, tiny_project
+from test_diff_helpers import cli, lock_of, pipeline, real_project, target, tiny_project
 
 REDLINE_OPS = MIXED + """
   - op: replace
@@ -221,12 +221,18 @@ def test_docx_without_bookmarks_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
-def test_round_trip_with_the_real_docx_renderer(tmp_path: Path) -> None:
-    root = tiny_project(tmp_path / "p", {"org": ORG.format(ops=MIXED)})
+@pytest.mark.parametrize("which", ["tiny", "real"])
+def test_round_trip_with_the_real_docx_renderer(tmp_path: Path, which: str) -> None:
+    if which == "tiny":
+        root = tiny_project(tmp_path / "p", {"org": ORG.format(ops=MIXED)})
+        clinic = target(organization="org")
+    else:  # the repository's base policy: lists, links, emphasis, every variable
+        root = real_project(tmp_path / "p")
+        clinic = target(name='Ünïcode & "Quotes" <Clinic>')
     p = pipeline(root)
     if "docx" not in p.renderers:
         pytest.skip("no docx renderer registered ('policystack formats' does not list docx)")
-    policy = p.resolve(target(organization="org"))
+    policy = p.resolve(clinic)
     path = tmp_path / "built.docx"
     path.write_bytes(p.render(policy, ["docx"])["docx"])
     lock = tmp_path / "built.json"

@@ -64,6 +64,17 @@ operations:
 """
 
 
+XX_FULL = """
+layer: {id: xx, kind: jurisdiction, name: Testland, version: "1.0", reviewed: 2026-11-01}
+operations:
+  - op: set
+    values:
+      emergency.number: "999"
+      emergency.crisis_name: the Testland crisis line
+      emergency.crisis_line: call 0800 000
+"""
+
+
 def write(path: Path, text: str) -> Path:
     """Write dedented text, creating folders."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +99,7 @@ def real_project(root: Path) -> Path:
     """A project holding a copy of the repository's real base policy (no layers)."""
     shutil.copytree(REPO / "policies", root / "policies")
     write(root / "policystack.yaml", "policy: policies/social-media\nlayer_paths: [layers]\nplugins_dir: plugins\n")
-    (root / "layers").mkdir(exist_ok=True)
+    write(root / "layers" / "xx.yaml", XX_FULL)
     return root
 
 
