@@ -362,3 +362,16 @@ def test_pdf_names_characters_it_cannot_show(pipeline, monkeypatch) -> None:
     assert "could not display" in text and "U+8A3A" in text and "U+6240" in text
     with pytest.raises(PolicystackError, match="U\\+8A3A"):
         pipeline.render(policy, ["pdf"], options={"strict_fonts": True})
+
+
+def test_pandoc_reference_doc_is_accepted(pipeline, tmp_path: Path) -> None:
+    reference = tmp_path / "reference.docx"
+    subprocess.run([pandoc_path(), "-o", str(reference), "--print-default-data-file", "reference.docx"], check=True)
+    policy = pipeline.resolve(_target("Plain Clinic", organization=None))
+    data = pipeline.render(policy, ["docx"], options={"reference_docx": reference})["docx"]
+    document = _docx(data)
+    assert [p.text for p in document.paragraphs if p.style.name == "Heading 2"] == _titles(policy)
+    assert {"Title", "Body Text", "List Paragraph", "Heading 1"} <= {p.style.name for p in document.paragraphs}
+    markdown = subprocess.run([pandoc_path(), "-f", "docx", "-t", "markdown"], input=data, capture_output=True,
+                              check=True).stdout.decode("utf-8")
+    assert "## Not legal advice" in markdown
