@@ -53,13 +53,13 @@ def main() -> int:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))
+    import typst
+
     from policystack.content import lookup_for, parse_policy
     from policystack.markup import pandoc_path
     from policystack.pipeline import Pipeline
     from policystack.project import find_project
     from policystack.render import RenderContext
-
-    import typst
 
     pipeline = Pipeline(find_project(root=ROOT))
     target = pipeline.load_target(args.clinic)

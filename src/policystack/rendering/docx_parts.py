@@ -6,8 +6,7 @@ from typing import Callable
 
 from ..model import ResolvedPolicy
 from .common import Front, fixed_date, layer_keywords, xml_text
-from .docx_package import FOOTER_PART, FOOTER_RID, NUMBERING_RID, R, REL_FOOTER, REL_HYPERLINK, \
-    REL_NUMBERING, Package
+from .docx_package import FOOTER_PART, FOOTER_RID, NUMBERING_RID, REL_FOOTER, REL_HYPERLINK, REL_NUMBERING, Package
 
 _W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
