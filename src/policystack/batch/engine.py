@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ class Task:
     previous_key: str | None = None
     intact: bool = False  # the previous outputs are on disk with their recorded hashes
     existing: dict[str, str | None] = field(default_factory=dict)  # relpath → sha256 on disk now
+    previous_warnings: list[str] = field(default_factory=list)  # the recorded warnings, reused when unchanged
 
 
 @dataclass
@@ -44,12 +46,17 @@ class Outcome:
     files: dict[str, bytes] = field(default_factory=dict)  # written by the caller (remote executors)
 
 
-def error_text(exc: BaseException, root: Path | None) -> str:
+def clean(text: str, root: Path | None) -> str:
     """One line, with the project root removed from paths (the same on every machine)."""
-    text = str(exc) if isinstance(exc, PolicystackError) else f"internal error: {type(exc).__name__}: {exc}"
     if root is not None:
         text = text.replace(str(root) + "/", "").replace(str(root), ".")
     return " ".join(text.split())
+
+
+def error_text(exc: BaseException, root: Path | None) -> str:
+    """A failure as one clean line."""
+    text = str(exc) if isinstance(exc, PolicystackError) else f"internal error: {type(exc).__name__}: {exc}"
+    return clean(text, root)
 
 
 class Engine:
@@ -100,13 +107,19 @@ class Engine:
                                  for l in policy.layers],
                       "plugins": sorted({l.plugin for l in policy.layers if l.plugin}
                                         | {r.plugin for r in self.renderers}),
-                      "warnings": [str(f) for f in findings if f.severity == "warning"]}
+                      "warnings": [clean(str(f), self.root) for f in findings if f.severity == "warning"]}
             record["plugins"] = [{"name": n, "version": self.plugin_versions.get(n, "")} for n in record["plugins"]]
             if key == task.previous_key and task.intact:
+                record["warnings"] = task.previous_warnings
                 record["outputs"] = [{"format": fmt, "path": rel, "sha256": task.existing.get(rel)}
                                      for fmt, rel in relpaths.items()]
                 return Outcome(target.id, "unchanged", record)
-            rendered = self.pipeline.render(policy, self.formats, findings=findings)
+            with warnings.catch_warnings(record=True) as caught:  # e.g. a PDF font lacking a glyph
+                warnings.simplefilter("ignore")
+                warnings.simplefilter("always", UserWarning)
+                rendered = self.pipeline.render(policy, self.formats, findings=findings)
+            record["warnings"] += list(dict.fromkeys(clean(str(w.message), self.root) for w in caught
+                                                     if issubclass(w.category, UserWarning)))
         except Exception as exc:  # one clinic's failure never stops the others
             record = {**base, "status": "failed", "key": None, "error": error_text(exc, self.root),
                       "layers": [], "plugins": [], "outputs": [], "warnings": []}

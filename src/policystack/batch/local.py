@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -70,16 +71,22 @@ class PoolExecutor:
     """A process pool; at most a few chunks in flight, so memory stays flat however long the roster."""
 
     def __init__(self, engine: Engine, out: Path, jobs: int) -> None:
-        global _ENGINE
         self.engine, self.out, self.jobs = engine, out, jobs
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.context = multiprocessing.get_context(method)
-        if method == "fork":
-            _ENGINE = engine  # inherited by the workers: no second reading, parsing or composing
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=self.context, initializer=_init_worker,
+        global _ENGINE
+        # fork lets the workers inherit the warm engine, but is only safe while this process has one thread
+        # (another thread may hold a lock at the moment of the fork); otherwise start fresh interpreters
+        methods = multiprocessing.get_all_start_methods()
+        if "fork" in methods and threading.active_count() == 1:
+            method = "fork"
+            _ENGINE = self.engine  # inherited by the workers: no second reading, parsing or composing
+        else:
+            method = "forkserver" if "forkserver" in methods else "spawn"
+            _ENGINE = None
+        pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context(method),
+                                   initializer=_init_worker,
                                    initargs=(self.engine.pipeline.project, self.engine.formats))
         pool.submit(os.getpid).result()  # start the workers now, before any progress thread exists
         return pool

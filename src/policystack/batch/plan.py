@@ -50,4 +50,5 @@ def plan_task(engine: Engine, out: Path, target: "Target", fingerprint: str,
     recorded = {o.get("path"): o.get("sha256") for o in previous.get("outputs", [])}
     task.intact = recorded == existing and set(recorded) == set(relpaths.values())
     task.previous_key = previous.get("key")
+    task.previous_warnings = list(previous.get("warnings") or [])
     return task, task.intact and previous.get("inputs") == task.inputs

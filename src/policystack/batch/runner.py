@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..model import Target
     from ..pipeline import Pipeline
 
-CHECKPOINT_SECONDS = 1.0
+CHECKPOINT_SECONDS = 2.0  # at least; longer when the manifest is large
 
 
 @dataclass
@@ -159,35 +159,46 @@ def run_batch(pipeline: "Pipeline", targets: list["Target"], out: Path, formats:
 
 
 def _warm(engine: Engine, todo: list[Task]) -> None:
-    """Compose and check one clinic per distinct layer stack here, before any worker starts (they inherit it)."""
+    """Compose one clinic per distinct layer stack and parse all their bodies in one pandoc call, here,
+    before any worker starts: the workers inherit the result instead of each redoing it."""
+    from ..markup import MarkupError, parse_bodies
+
     seen: set = set()
+    bodies: list[tuple[str, str]] = []
     for task in todo:
         try:
             key = engine.composer.stack_key(task.target)
             if key is None or key in seen:
                 continue
             seen.add(key)
-            engine.checker.check(engine.composer.resolve(task.target))
+            bodies += [(c.id, c.body) for c in engine.composer.resolve(task.target).clauses()]
         except Exception:  # the clinic's own build reports it
             continue
+    try:
+        parse_bodies(bodies)
+    except MarkupError:  # one bad body: the clinics using it report it; parse the others on demand
+        pass
 
 
 def _dispatch(engine: Engine, out: Path, todo: list[Task], jobs: int, executor: str | None, fail_fast: bool,
               show: bool, report: BatchReport, header: dict[str, Any], records: dict[str, dict[str, Any]]) -> None:
     if not todo:
         return
-    size = 1 if fail_fast else max(1, min(16, len(todo) // (jobs * 4) or 1))
+    size = 1 if fail_fast else max(1, min(8, len(todo) // (jobs * 4) or 1))
     runner = make_executor(engine, out, jobs, executor)
     last = time.monotonic()
+    interval = CHECKPOINT_SECONDS
     killed = True
     try:
         with Progress(len(todo), quiet=not show) as bar:
             for outcomes in runner.run(_chunks(todo, size)):
                 failed = _record(engine, out, outcomes, report, records)
                 bar.advance(len(outcomes), failed)
-                if time.monotonic() - last >= CHECKPOINT_SECONDS:
+                if time.monotonic() - last >= interval:  # a consistent manifest on disk, at a bounded cost
+                    began = time.monotonic()
                     write_manifest(out, header, records.values())
                     last = time.monotonic()
+                    interval = max(CHECKPOINT_SECONDS, 20 * (last - began))
                 if failed and fail_fast:
                     report.stopped = True
                     break
