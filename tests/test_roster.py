@@ -140,3 +140,15 @@ def test_not_utf8_and_empty(tmp_path, catalogue):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(RosterError, match="empty"):
         read_roster(empty, catalogue)
+
+
+def test_odd_but_valid_values(tmp_path, catalogue):
+    path = tmp_path / "odd.csv"
+    path.write_bytes("\ufeffID;Name;Phone;E-mail;Jurisdictions;Profession;Clinic Director;Telehealth\n"
+                     "  z1 ;\"Smith, Jones & Co\";(510) 555-0142 ext. 12;Info@Café.example;US US-CA;Counselor;"
+                     "Dr. Ana Ruiz;Yes\n".encode("utf-8"))
+    (target,) = read_roster(path, catalogue)
+    assert target.email == "Info@Café.example" and target.phone == "(510) 555-0142 ext. 12"
+    assert target.id == "z1" and target.name == "Smith, Jones & Co"
+    assert target.jurisdictions == ("us", "us-ca") and target.professions == ("counselor",)
+    assert target.variables["clinic_director"] == "Dr. Ana Ruiz" and target.variables["telehealth"] is True

@@ -28,16 +28,18 @@ STANDARD = ("id", "name", "address", "phone", "email", "website", "jurisdictions
             "organization")
 REQUIRED = ("id", "name", "jurisdictions", "profession")
 _ALIASES = {"jurisdiction": "jurisdictions", "professions": "profession", "clinic_id": "id",
-            "organisation": "organization", "org": "organization"}
+            "organisation": "organization", "org": "organization", "e_mail": "email", "telephone": "phone",
+            "tel": "phone", "phone_number": "phone", "url": "website", "web": "website", "clinic_name": "name"}
 _YAML_ONLY = ("variables", "operations")
 MAX_NAME = 500
 
 _VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_NOT_EMAIL = r"\s@\"(),:;<>\[\]\\"
+_EMAIL = re.compile(rf"^[^{_NOT_EMAIL}]+@(?!-)[^{_NOT_EMAIL}.]+(?:\.[^{_NOT_EMAIL}.]+)+$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]+(?:\s*(?:ext\.?|x)\s*[0-9]{1,6})?$", re.IGNORECASE)
 _EXTENSION = re.compile(r"(?:ext\.?|x)\s*[0-9]{1,6}$", re.IGNORECASE)
 _SPLIT = re.compile(r"[;,\s]+")
+_LIST = re.compile(r"[;,]+")
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ def _header(cells: list[str], line: int, problems: list[RosterProblem]) -> list[
     names: list[str] = []
     for index, cell in enumerate(cells, 1):
         name = cell.strip()
-        key = _ALIASES.get(name.lower(), name.lower() if name.lower() in STANDARD else name)
+        key = re.sub(r"[\s-]+", "_", name.lower())  # 'Clinic Director' → clinic_director
+        key = _ALIASES.get(key, key)
         if key.startswith("variables."):
             key = key[len("variables."):]
         if not name:
@@ -224,12 +227,15 @@ def _controls(value: str, allow: str = "") -> bool:
         or any(ch in value for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _codes(value: Any) -> list[str]:
+def _codes(value: Any, split: re.Pattern = _SPLIT) -> list[str]:
+    """Codes from a list or a 'us;us-ca' cell, lowercase; inner spaces become '-' ('Social Worker')."""
     if isinstance(value, str):
-        return [c.strip().lower() for c in _SPLIT.split(value) if c.strip()]
-    if isinstance(value, list):
-        return [str(c).strip().lower() for c in value if str(c).strip()]
-    return []
+        items = split.split(value)
+    elif isinstance(value, list):
+        items = [str(c) for c in value]
+    else:
+        return []
+    return [re.sub(r"[\s_]+", "-", c.strip().lower()) for c in items if c.strip()]
 
 
 def _blank(value: Any) -> bool:
@@ -237,11 +243,11 @@ def _blank(value: Any) -> bool:
 
 
 def _scalar(value: Any) -> Any:
-    """A CSV cell as a variable value: 'true'/'false' become booleans, plain integers numbers, the rest text."""
+    """A CSV cell as a variable value: true/false/yes/no become booleans, plain integers numbers, the rest text."""
     if isinstance(value, str):
         lowered = value.strip().lower()
-        if lowered in ("true", "false"):
-            return lowered == "true"
+        if lowered in ("true", "false", "yes", "no"):
+            return lowered in ("true", "yes")
         if re.fullmatch(r"-?(?:0|[1-9][0-9]{0,15})", lowered):
             return int(lowered)
         return value.strip()
@@ -264,7 +270,7 @@ class _Validator:
         data = row.data
         out: dict[str, Any] = {}
         for name in REQUIRED:
-            if _blank(data.get(name)) or (name in ("jurisdictions", "profession") and not _codes(data.get(name))):
+            if _blank(data.get(name)) or (name in ("jurisdictions", "profession") and not _codes(data.get(name), _LIST)):
                 add(name, f"missing required field '{name}'")
         clinic_id = data.get("id")
         if not _blank(clinic_id):
@@ -304,7 +310,7 @@ class _Validator:
                 if self.jurisdictions is not None and code not in self.jurisdictions:
                     add("jurisdictions", f"unknown jurisdiction '{code}'" + _hint(code, self.jurisdictions))
             out["jurisdictions"] = codes
-        professions = _codes(data.get("profession"))
+        professions = _codes(data.get("profession"), _LIST)
         if professions:
             for profession in professions:
                 if self.professions is not None and profession not in self.professions:
