@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import tempfile
@@ -54,28 +55,43 @@ def inside(out: Path, relpath: str) -> Path:
     return folder / parts[1]
 
 
+_made: set[Path] = set()
+_serial = itertools.count()
+
+
+def _ensure(folder: Path) -> None:
+    if folder not in _made:
+        folder.mkdir(parents=True, exist_ok=True)
+        _made.add(folder)
+
+
 def write_files(out: Path, files: Mapping[str, bytes]) -> None:
-    """Write each ``relpath → bytes`` to a staging name, fsync, then rename into place.
+    """Write each ``relpath → bytes`` to a staging name, then rename it into place.
 
     A reader (or an interrupted run) sees either the old file or the new one, never part of one.
+    Data reaches the disk before the manifest vouches for it: ``write_manifest`` syncs first.
     """
     staging = out / STAGING
-    staging.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
+    _ensure(staging)
+    staged: list[tuple[Path, Path]] = []
     try:
         for relpath, data in files.items():
-            fd, tmp = tempfile.mkstemp(prefix="out-", suffix=".tmp", dir=staging)
-            staged.append((tmp, inside(out, relpath)))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            tmp = staging / f"{os.getpid()}-{next(_serial)}.tmp"
+            destination = inside(out, relpath)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            staged.append((tmp, destination))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
         for tmp, destination in staged:
-            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.parent.mkdir(exist_ok=True)
             os.replace(tmp, destination)
     except BaseException:
         for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         raise
 
 
@@ -109,5 +125,6 @@ def remove_output(out: Path, relpath: str) -> None:
 def clean_staging(out: Path) -> None:
     """Remove temporary files an interrupted run left behind."""
     shutil.rmtree(out / STAGING, ignore_errors=True)
+    _made.clear()
     for stale in out.glob(f".{MANIFEST}.*.tmp"):
         stale.unlink(missing_ok=True)
