@@ -183,3 +183,16 @@ def test_clinic_removed_from_roster_and_format_dropped_are_pruned(project, tmp_p
     assert not (out / "c004").exists()
     assert sorted(p.name for p in (out / "c000").iterdir()) == ["social-media.md"]
     assert [c["id"] for c in manifest(out)["clinics"]] == ["c000", "c001", "c002", "c003"]
+
+
+def test_skip_invalid_builds_the_valid_rows(project, tmp_path):
+    rows = clinic_rows(5)
+    rows[1]["id"] = "a/b"
+    rows[3]["jurisdictions"] = "nowhere"
+    roster = write_roster(project / "roster.csv", rows)
+    result = CliRunner().invoke(main, ["--root", str(project), "batch", str(roster), "-o", str(tmp_path / "out"),
+                                       "-f", "md", "-q", "--skip-invalid"])
+    assert result.exit_code == 1
+    assert "2 problem(s) in the roster; skipping those rows" in result.output
+    assert "3 clinics: 3 built" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c000", "c002", "c004", "manifest.json"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import time
@@ -58,6 +57,11 @@ class BatchReport:
 @contextmanager
 def _exclusive(out: Path) -> Iterator[None]:
     """One batch at a time per output folder (the lock dies with the process, even on kill -9)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here
+        yield
+        return
     fd = os.open(out, os.O_RDONLY)  # the folder itself is locked: no lock file is left behind
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -29,17 +29,19 @@ def _formats(value: str) -> list[str]:
 @click.option("--executor", metavar="dask://HOST:PORT",
               help="Run on a Dask distributed cluster (needs the 'policystack[dask]' extra).")
 @click.option("--check-only", is_flag=True, help="Only validate the roster; build nothing.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Build the valid rows even when others have problems (listed; exit status 1).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @click.pass_context
 def batch(ctx: click.Context, roster: Path, out: Path, format_: str, jobs: int | None, force: bool,
-          fail_fast: bool, executor: str | None, check_only: bool, quiet: bool) -> None:
+          fail_fast: bool, executor: str | None, check_only: bool, skip_invalid: bool, quiet: bool) -> None:
     """Build the policy of every clinic in ROSTER (a CSV or YAML file), in parallel and incrementally.
 
     The whole roster is validated first; a bad row stops everything before anything is built.
     Unchanged clinics are skipped; one failing clinic does not stop the others.
     """
     from ..cli import pipeline_for
-    from ..roster import read_roster
+    from ..roster import RosterError, read_roster, validate_roster
 
     if executor and not executor.startswith("dask://"):
         raise UsageError(f"unknown executor {executor!r} (expected dask://HOST:PORT)")
@@ -47,7 +49,14 @@ def batch(ctx: click.Context, roster: Path, out: Path, format_: str, jobs: int |
     pipeline = pipeline_for(ctx, roster)
     for name in formats:
         pipeline.renderer(name)
-    targets = read_roster(roster, pipeline.catalogue)
+    problems = []
+    if skip_invalid:
+        targets, problems = validate_roster(roster, pipeline.catalogue)
+        if problems:
+            click.echo(str(RosterError(str(roster), problems)).replace("nothing was built", "skipping those rows"),
+                       err=True)
+    else:
+        targets = read_roster(roster, pipeline.catalogue)
     if check_only:
         click.echo(f"{roster}: {len(targets)} clinics, no problems")
         return
@@ -63,7 +72,7 @@ def batch(ctx: click.Context, roster: Path, out: Path, format_: str, jobs: int |
         ctx.exit(130)
     if report.stopped:
         click.echo("stopped at the first failure (--fail-fast); run again to continue", err=True)
-    if report.failed or report.stopped:
+    if report.failed or report.stopped or problems:
         ctx.exit(1)
 
 
