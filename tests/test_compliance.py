@@ -55,3 +55,24 @@ def test_compliance_appendix_lists_every_rule(project_dir, tmp_path):
     assert "**respected**" in appendix and "16 CFR Part 465" in appendix
     lock = json.loads((out / "social-media.json").read_text())
     assert lock["sections"][-1]["id"] == "appendix-compliance"
+
+
+def test_check_flags_stale_overrides_and_broken_plugins(project_dir, tmp_path):
+    write(project_dir / "layers" / "org.yaml", """
+        layer: {id: org, kind: organization}
+        operations:
+          - op: replace
+            clause: email
+            body: Our own email wording.
+            written_against: 0000000000000000
+        """)
+    (project_dir / "plugins").mkdir()
+    (project_dir / "plugins" / "broken_thing.py").write_text("import not_a_module_anywhere\n")
+    target = write(tmp_path / "t.yaml", TARGET.split("operations:")[0] + "organization: org\n")
+    result = CliRunner().invoke(main, ["--root", str(project_dir), "check", str(target), "-f", "json"])
+    findings = json.loads(result.output)["findings"]
+    stale = [f for f in findings if f["code"] == "stale-override"]
+    assert stale and stale[0]["clause"] == "email" and stale[0]["layer"] == "org"
+    broken = [f for f in findings if f["code"] == "broken-plugin"]
+    assert broken and "broken_thing" in broken[0]["message"] and "not_a_module_anywhere" in broken[0]["message"]
+    assert result.exit_code == 0  # warnings, not errors

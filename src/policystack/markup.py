@@ -223,10 +223,17 @@ class _Converter:
 Lookup = Callable[[str], str]
 
 
+_URL_SAFE = ":/?#[]@!$&()*+,;=%._-~"
+
+
 def url_of(parts: Sequence[Any], lookup: Lookup) -> str:
-    """A link target with variables filled; values are percent-encoded, never trusted."""
-    url = "".join(quote(lookup(p[1]), safe="@:+._-~") if isinstance(p, tuple) else p for p in parts)
-    return url
+    """A link target with variables filled.
+
+    Values keep URL punctuation (a whole-URL ``{{ clinic.website }}`` still works) but
+    spaces, quotes, angle brackets and non-ASCII are percent-encoded; the scheme is
+    checked by :func:`safe_url`.
+    """
+    return "".join(quote(lookup(p[1]), safe=_URL_SAFE) if isinstance(p, tuple) else p for p in parts)
 
 
 def safe_url(url: str) -> str:

@@ -96,8 +96,13 @@ class Pipeline:
                        trace=trace)
 
     def check(self, policy: ResolvedPolicy) -> list[Finding]:
-        """Built-in checks plus every ``policystack_validate`` hook."""
-        extra: list[Finding] = []
+        """Built-in checks, stale overrides, plugins that failed to load, and every ``policystack_validate`` hook."""
+        from .stale import stale_findings
+
+        extra: list[Finding] = [Finding("warning", "broken-plugin", f"plugin '{info.name}' was not loaded, so "
+                                        f"nothing it provides is in this policy: {info.error}")
+                                for info in self.plugins.broken]
+        extra += stale_findings(self, policy)
         for _, found in self.plugins.call_each("policystack_validate", policy=policy):
             extra.extend(found or [])
         return run_checks(policy, extra)
