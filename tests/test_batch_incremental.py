@@ -112,3 +112,11 @@ def test_failed_clinic_recovers(project, tmp_path):
     assert report.built == ["c001"] and report.ok
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert data["summary"]["ok"] == 5
+
+
+def test_inserting_a_row_builds_only_the_new_clinic(project, tmp_path):
+    rows, out = clinic_rows(12), tmp_path / "out"
+    build(project, rows, out)
+    new = clinic_rows(1, prefix="new")[0]
+    report = build(project, [new] + rows, out)
+    assert report.built == ["new000"] and len(report.unchanged) == 12

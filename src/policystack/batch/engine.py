@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,7 +81,9 @@ class Engine:
 
     def key(self, policy: "ResolvedPolicy", findings: list["Finding"]) -> str:
         """Hash of everything the documents are made from: the resolved policy, findings, formats, versions."""
-        text = repr(policy).replace(str(self.root), "<root>")
+        from .plan import portable
+
+        text = repr(replace(policy, target=portable(policy.target))).replace(str(self.root), "<root>")
         found = [(f.severity, f.code, f.message, f.clause, f.layer, f.citation) for f in findings]
         data = json.dumps([__version__, self.renderer_info, found], ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(text.encode("utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +33,16 @@ def project_fingerprint(engine: Engine) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def portable(target: "Target") -> "Target":
+    """The target without its roster line, unless its own operations carry it into the documents:
+    inserting a row does not make every later clinic look changed."""
+    return target if target.operations else replace(target, origin="")
+
+
 def inputs_hash(fingerprint: str, target: "Target") -> str:
     """Hash of one clinic's row plus the project fingerprint."""
     digest = hashlib.sha256(fingerprint.encode("ascii"))
-    digest.update(repr(target).encode("utf-8"))
+    digest.update(repr(portable(target)).encode("utf-8"))
     return "sha256:" + digest.hexdigest()
 
 
