@@ -196,3 +196,15 @@ def test_skip_invalid_builds_the_valid_rows(project, tmp_path):
     assert "2 problem(s) in the roster; skipping those rows" in result.output
     assert "3 clinics: 3 built" in result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["c000", "c002", "c004", "manifest.json"]
+
+
+def test_symlinked_clinic_folder_is_refused(project, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "c001").symlink_to(outside, target_is_directory=True)
+    report = run(project, clinic_rows(3), out, ("md",), jobs=1)
+    assert [c for c, _ in report.failed] == ["c001"] and "symbolic link" in report.failed[0][1]
+    assert list(outside.iterdir()) == []
+    assert sorted(report.built) == ["c000", "c002"]

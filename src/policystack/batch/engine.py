@@ -90,6 +90,13 @@ class Engine:
         digest.update(data.encode("utf-8"))
         return "sha256:" + digest.hexdigest()
 
+    def failed(self, task: Task, exc: BaseException) -> Outcome:
+        """The outcome of a clinic that could not be built."""
+        record = {"id": task.target.id, "name": task.target.name, "inputs": task.inputs, "status": "failed",
+                  "key": None, "error": error_text(exc, self.root), "layers": [], "plugins": [], "outputs": [],
+                  "warnings": []}
+        return Outcome(task.target.id, "failed", record)
+
     def build(self, task: Task, out: Path | None) -> Outcome:
         """Build one clinic; write into ``out`` (or return the bytes when ``out`` is None)."""
         target = task.target
@@ -123,9 +130,7 @@ class Engine:
             record["warnings"] += list(dict.fromkeys(clean(str(w.message), self.root) for w in caught
                                                      if issubclass(w.category, UserWarning)))
         except Exception as exc:  # one clinic's failure never stops the others
-            record = {**base, "status": "failed", "key": None, "error": error_text(exc, self.root),
-                      "layers": [], "plugins": [], "outputs": [], "warnings": []}
-            return Outcome(target.id, "failed", record)
+            return self.failed(task, exc)
         changed: dict[str, bytes] = {}
         outputs = []
         for fmt, rel in relpaths.items():
@@ -135,7 +140,10 @@ class Engine:
                 changed[rel] = rendered[fmt]
         record["outputs"] = outputs
         if out is not None and changed:
-            write_files(out, changed)
+            try:
+                write_files(out, changed)
+            except Exception as exc:  # e.g. disk full, or a clinic folder that is a symbolic link
+                return self.failed(task, exc)
             changed = {}
         action = "built" if any(task.existing.get(o["path"]) != o["sha256"] for o in outputs) else "unchanged"
         return Outcome(target.id, action, record, changed)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
+from ..errors import UsageError
 from ..checks import build_date
 from .engine import Engine, Task
 from .files import inside, sha256_file
@@ -46,11 +47,18 @@ def inputs_hash(fingerprint: str, target: "Target") -> str:
     return "sha256:" + digest.hexdigest()
 
 
+def _disk_hash(out: Path, relpath: str) -> str | None:
+    try:
+        return sha256_file(inside(out, relpath))
+    except UsageError:  # e.g. a symbolic-link folder: the clinic's build refuses and reports it
+        return None
+
+
 def plan_task(engine: Engine, out: Path, target: "Target", fingerprint: str,
               previous: dict[str, Any] | None, force: bool) -> tuple[Task, bool]:
     """The task for one clinic, and whether it can be skipped without any work (nothing changed)."""
     relpaths = engine.relpaths(target.id)
-    existing = {rel: sha256_file(inside(out, rel)) for rel in relpaths.values()}
+    existing = {rel: _disk_hash(out, rel) for rel in relpaths.values()}
     task = Task(target=target, inputs=inputs_hash(fingerprint, target), existing={} if force else existing)
     if previous is None or force or previous.get("status") != "ok":
         return task, False

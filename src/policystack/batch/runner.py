@@ -216,10 +216,16 @@ def _record(engine: Engine, out: Path, outcomes: list[Outcome], report: BatchRep
     """Store finished clinics (writing files a remote worker returned); return how many failed."""
     failed = 0
     for outcome in outcomes:
-        if outcome.files:
+        if outcome.files:  # bytes a remote worker returned: written here
+            from .engine import error_text
             from .files import write_files
 
-            write_files(out, outcome.files)
+            try:
+                write_files(out, outcome.files)
+            except Exception as exc:
+                record = {**outcome.record, "status": "failed", "key": None, "outputs": [],
+                          "error": error_text(exc, engine.root)}
+                outcome = Outcome(outcome.clinic, "failed", record)
         if outcome.action == "failed":
             failed += 1
             report.failed.append((outcome.clinic, outcome.record.get("error") or "failed"))
