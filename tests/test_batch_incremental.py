@@ -120,3 +120,17 @@ def test_inserting_a_row_builds_only_the_new_clinic(project, tmp_path):
     new = clinic_rows(1, prefix="new")[0]
     report = build(project, [new] + rows, out)
     assert report.built == ["new000"] and len(report.unchanged) == 12
+
+
+def test_another_day_changes_nothing_while_reviews_are_fresh(project, tmp_path, monkeypatch):
+    rows, out = clinic_rows(6), tmp_path / "out"
+    monkeypatch.setenv("POLICYSTACK_TODAY", "2026-12-01")
+    build(project, rows, out)
+    before = tree(out)
+    monkeypatch.setenv("POLICYSTACK_TODAY", "2027-01-15")
+    report = build(project, rows, out)
+    assert report.built == [] and tree(out) == before  # same manifest, byte for byte
+    monkeypatch.setenv("POLICYSTACK_TODAY", "2028-06-01")  # every review is now over 12 months old
+    report = build(project, rows, out)
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("reviewed" in w for w in data["clinics"][0]["warnings"])

@@ -19,6 +19,24 @@ if TYPE_CHECKING:
     from ..model import Target
 
 
+def review_epoch(catalogue: Any) -> str:
+    """What of today's date can change a document: nothing while every review is fresh; once a layer's
+    review is stale its warning names the date, so then the date itself (a new manifest each day)."""
+    import datetime as dt
+
+    from ..checks import REVIEW_MAX_AGE_DAYS
+
+    today = build_date()
+    for layer in catalogue:
+        if layer.kind in ("jurisdiction", "profession") and layer.reviewed:
+            try:
+                if (today - dt.date.fromisoformat(layer.reviewed)).days > REVIEW_MAX_AGE_DAYS:
+                    return today.isoformat()
+            except ValueError:
+                continue
+    return "fresh"
+
+
 def project_fingerprint(engine: Engine) -> str:
     """Hash of everything shared by all clinics: base policy, every layer, plugins, formats, date, version.
 
@@ -27,7 +45,7 @@ def project_fingerprint(engine: Engine) -> str:
     """
     pipeline = engine.pipeline
     base = pipeline.base
-    parts = [__version__, build_date().isoformat(), engine.renderer_info,
+    parts = [__version__, review_epoch(pipeline.catalogue), engine.renderer_info,
              sorted((i.name, i.version, i.error or "") for i in pipeline.plugins.infos),
              repr(base.meta), repr(base.sections), repr(sorted(base.defaults.items(), key=str))]
     parts.append([repr(layer) for layer in pipeline.catalogue])
