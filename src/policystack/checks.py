@@ -41,6 +41,24 @@ def clause_texts(contents: Iterable[ClauseContent], policy: ResolvedPolicy) -> d
             for c in contents}
 
 
+_MAX_SEARCHES = 200_000
+_searches: dict[tuple[str, str], str | None] = {}
+
+
+def search(pattern: str, text: str) -> str | None:
+    """The first case-insensitive match of ``pattern`` in ``text``, remembered per (pattern, text).
+
+    Most clause texts repeat across a network's clinics, and forbid patterns can be costly.
+    """
+    key = (pattern, text)
+    if key not in _searches:
+        if len(_searches) >= _MAX_SEARCHES:
+            _searches.clear()
+        match = re.search(pattern, text, re.IGNORECASE)
+        _searches[key] = match.group(0) if match else None
+    return _searches[key]
+
+
 def check_rules(policy: ResolvedPolicy, texts: dict[str, str]) -> list[Finding]:
     """Every ``require`` and ``forbid`` of every applied layer: met (ok) or not (error)."""
     findings = []
@@ -63,11 +81,10 @@ def check_rules(policy: ResolvedPolicy, texts: dict[str, str]) -> list[Finding]:
         if rule.topic:
             violations = [(c, f"carries forbidden topic '{rule.topic}'") for c in clauses if rule.topic in c.topics]
         elif rule.pattern:
-            regex = re.compile(rule.pattern, re.IGNORECASE)
             for c in clauses:
-                match = regex.search(texts.get(c.id, ""))
-                if match:
-                    violations.append((c, f"contains forbidden wording \"{match.group(0)}\""))
+                match = search(rule.pattern, texts.get(c.id, ""))
+                if match is not None:
+                    violations.append((c, f"contains forbidden wording \"{match}\""))
         for clause, what in violations:
             message = rule.message or "forbidden"
             findings.append(Finding("error", "forbidden", f"{message}: clause {what} (written by layer "

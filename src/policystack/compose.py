@@ -381,9 +381,34 @@ def resolve_variables(base: BasePolicy, ordered: list[Layer], target: Target,
     return dict(sorted(values.items()))
 
 
-def compose(base: BasePolicy, catalogue: Catalogue, target: Target, *,
-            plugin_defaults: Mapping[str, Any] | None = None, trace: Trace | None = None) -> ResolvedPolicy:
-    """Select, order and fold every layer that applies to ``target`` onto ``base``."""
+@dataclass(frozen=True)
+class Stack:
+    """The ordered layers that apply to one target, and the identical repeats to skip."""
+
+    ordered: tuple[Layer, ...]
+    skip: frozenset[tuple[str, str]]
+    notes: tuple[Note, ...]
+
+    @property
+    def key(self) -> tuple:
+        """Equal for targets whose fold is the same (a clinic's own layer counts by its content)."""
+        layers = tuple((l.id, tuple(op.payload() for op in l.operations)) if l.kind == "clinic" else l.id
+                       for l in self.ordered)
+        return layers, tuple(sorted(self.skip))
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The layers of a stack folded onto the base: what does not depend on the clinic's values."""
+
+    sections: tuple[Section, ...]
+    rules: tuple[Rule, ...]
+    notes: tuple[Note, ...]
+    removed: tuple[Clause, ...]
+
+
+def plan(base: BasePolicy, catalogue: Catalogue, target: Target) -> Stack:
+    """Select the layers that apply to ``target``, order them, and check them for conflicts."""
     values = dict(base.defaults)
     values.update(target_values(target))
     selected, configured, notes = catalogue.select(target, values)
@@ -392,16 +417,34 @@ def compose(base: BasePolicy, catalogue: Catalogue, target: Target, *,
         selected.append(own)
     ordered = order_layers(selected, configured, catalogue)
     skip = find_conflicts(ordered, catalogue, target_values(target))
+    return Stack(tuple(ordered), frozenset(skip), tuple(notes))
+
+
+def fold(base: BasePolicy, stack: Stack, *, trace: Trace | None = None) -> Folded:
+    """Apply the stack's layers to the base one at a time."""
     state = _Fold(base, trace)
-    state.notes.extend(notes)
-    for layer in ordered:
+    for layer in stack.ordered:
         try:
-            state.apply(layer, {subject for lid, subject in skip if lid == layer.id})
+            state.apply(layer, {subject for lid, subject in stack.skip if lid == layer.id})
         except CompositionError as exc:
             raise exc.located(file=layer.origin or None, layer=layer.id)
+    return Folded(sections=state.sections_out(), rules=tuple(state.rules), notes=tuple(state.notes),
+                  removed=tuple(state.removed_clauses[k] for k in sorted(state.removed_clauses)))
+
+
+def finish(base: BasePolicy, stack: Stack, folded: Folded, target: Target,
+           plugin_defaults: Mapping[str, Any]) -> ResolvedPolicy:
+    """The resolved policy of ``target``: the folded stack plus the target and its variables."""
     applied = tuple(AppliedLayer(id=l.id, kind=l.kind, name=l.name, version=l.version, reviewed=l.reviewed,
-                                 priority=l.priority, origin=l.origin, plugin=l.plugin) for l in ordered)
-    return ResolvedPolicy(meta=base.meta, target=target, layers=applied, sections=state.sections_out(),
-                          variables=resolve_variables(base, ordered, target, plugin_defaults or {}, skip),
-                          rules=tuple(state.rules), notes=tuple(state.notes),
-                          removed=tuple(state.removed_clauses[k] for k in sorted(state.removed_clauses)))
+                                 priority=l.priority, origin=l.origin, plugin=l.plugin) for l in stack.ordered)
+    return ResolvedPolicy(meta=base.meta, target=target, layers=applied, sections=folded.sections,
+                          variables=resolve_variables(base, list(stack.ordered), target, plugin_defaults,
+                                                      set(stack.skip)),
+                          rules=folded.rules, notes=stack.notes + folded.notes, removed=folded.removed)
+
+
+def compose(base: BasePolicy, catalogue: Catalogue, target: Target, *,
+            plugin_defaults: Mapping[str, Any] | None = None, trace: Trace | None = None) -> ResolvedPolicy:
+    """Select, order and fold every layer that applies to ``target`` onto ``base``."""
+    stack = plan(base, catalogue, target)
+    return finish(base, stack, fold(base, stack, trace=trace), target, plugin_defaults or {})

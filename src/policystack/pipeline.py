@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from .catalogue import Catalogue
 from .checks import errors, run_checks
-from .compose import Trace, compose
+from .compose import Folded, Stack, Trace, finish, fold, plan
 from .content import lookup_for, parse_policy
 from .errors import PolicystackError, UsageError
 from .layer_files import read_target
@@ -35,9 +35,13 @@ class BuildFailed(PolicystackError):
 class Pipeline:
     """One project with one set of plugins."""
 
+    #: Folds kept per process; networks share few distinct stacks, so this bounds memory, not speed.
+    MAX_CACHED_FOLDS = 4096
+
     def __init__(self, project: Project, plugins: Plugins | None = None) -> None:
         self.project = project
         self.plugins = plugins or make_plugins(plugins_dir=project.plugins_dir)
+        self._folds: dict[tuple, Folded] = {}
 
     @cached_property
     def base(self) -> BasePolicy:
@@ -90,10 +94,23 @@ class Pipeline:
                 merged.update(values)
         return merged
 
+    def stack(self, target: Target) -> Stack:
+        """The ordered, conflict-checked layers that apply to ``target``."""
+        return plan(self.base, self.catalogue, target)
+
     def resolve(self, target: Target, *, trace: Trace | None = None) -> ResolvedPolicy:
-        """Compose ``target``'s policy."""
-        return compose(self.base, self.catalogue, target, plugin_defaults=self.plugin_defaults(target),
-                       trace=trace)
+        """Compose ``target``'s policy; the fold is done once per distinct layer stack and reused."""
+        stack = self.stack(target)
+        if trace is not None:
+            folded = fold(self.base, stack, trace=trace)
+        else:
+            folded = self._folds.get(stack.key)
+            if folded is None:
+                folded = fold(self.base, stack)
+                if len(self._folds) >= self.MAX_CACHED_FOLDS:
+                    self._folds.clear()
+                self._folds[stack.key] = folded
+        return finish(self.base, stack, folded, target, self.plugin_defaults(target))
 
     def check(self, policy: ResolvedPolicy) -> list[Finding]:
         """Built-in checks, stale overrides, plugins that failed to load, and every ``policystack_validate`` hook."""

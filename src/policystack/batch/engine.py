@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import PolicystackError
-from .checks import Checker
-from .compose_cache import StackComposer
 from .files import output_relpath, sha256_bytes, write_files
 
 if TYPE_CHECKING:
@@ -66,8 +64,6 @@ class Engine:
         self.pipeline = pipeline
         self.formats = list(formats)
         self.renderers = [pipeline.renderer(name) for name in self.formats]
-        self.composer = StackComposer(pipeline)
-        self.checker = Checker(pipeline)
         self.root = pipeline.project.root
         versions = {info.name: info.version for info in pipeline.plugins.infos}
         self.plugin_versions = versions
@@ -103,8 +99,8 @@ class Engine:
         base = {"id": target.id, "name": target.name, "inputs": task.inputs}
         try:
             relpaths = self.relpaths(target.id)
-            policy = self.composer.resolve(target)
-            findings = self.checker.check(policy)
+            policy = self.pipeline.resolve(target)
+            findings = self.pipeline.check(policy)
             errors = [f for f in findings if f.severity == "error"]
             if errors:
                 from ..pipeline import BuildFailed

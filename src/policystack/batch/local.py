@@ -21,8 +21,21 @@ from .engine import Engine, Outcome, Task
 _ENGINE: Engine | None = None  # the worker's engine (inherited through fork, or built by _init_worker)
 
 
-def _init_worker(project: object, formats: list[str]) -> None:
-    """Worker start: ignore Ctrl-C (the parent decides), die with the parent, build the engine if not inherited."""
+def policystack_environment() -> dict[str, str]:
+    """The ``POLICYSTACK_*`` settings of this process (build date, plugin allow/deny lists, font paths)."""
+    return {name: value for name, value in os.environ.items() if name.startswith("POLICYSTACK_")}
+
+
+def _init_worker(project: object, formats: list[str], environment: dict[str, str]) -> None:
+    """Worker start: take the parent's settings, ignore Ctrl-C (the parent decides), die with the parent,
+    build the engine if not inherited.
+
+    A forkserver keeps the environment it started with, so the parent's current
+    ``POLICYSTACK_*`` settings are passed explicitly.
+    """
+    for name in [n for n in os.environ if n.startswith("POLICYSTACK_")]:
+        del os.environ[name]
+    os.environ.update(environment)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
@@ -87,7 +100,8 @@ class PoolExecutor:
             _ENGINE = None
         pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_init_worker,
-                                   initargs=(self.engine.pipeline.project, self.engine.formats))
+                                   initargs=(self.engine.pipeline.project, self.engine.formats,
+                                             policystack_environment()))
         pool.submit(os.getpid).result()  # start the workers now, before any progress thread exists
         return pool
 

@@ -171,11 +171,11 @@ def _warm(engine: Engine, todo: list[Task]) -> None:
     bodies: list[tuple[str, str]] = []
     for task in todo:
         try:
-            key = engine.composer.stack_key(task.target)
-            if key is None or key in seen:
+            key = engine.pipeline.stack(task.target).key
+            if key in seen:
                 continue
             seen.add(key)
-            bodies += [(c.id, c.body) for c in engine.composer.resolve(task.target).clauses()]
+            bodies += [(c.id, c.body) for c in engine.pipeline.resolve(task.target).clauses()]
         except Exception:  # the clinic's own build reports it
             continue
     try:
