@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import shutil
-import textwrap
 from pathlib import Path
 from typing import Any, Iterable
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import REPO, write  # noqa: E402  (shared test helpers)
 
 LAYERS = {
     "us": """
@@ -92,10 +91,6 @@ PROFESSIONS = ["psychologist", "counselor", "counsellor"]
 COLUMNS = ["id", "name", "address", "phone", "email", "jurisdictions", "profession", "organization", "telehealth"]
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def make_project(root: Path, *, plugins: dict[str, str] | None = None) -> Path:

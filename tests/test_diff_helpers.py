@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from policystack.pipeline import Pipeline
 from policystack.plugins import make_plugins
 from policystack.project import load_project
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import REPO, write  # noqa: E402  (shared test helpers)
 
 TINY_POLICY = """
 id: tiny
@@ -75,11 +74,6 @@ operations:
 """
 
 
-def write(path: Path, text: str) -> Path:
-    """Write dedented text, creating folders."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
 
 
 def tiny_project(root: Path, layers: dict[str, str] | None = None) -> Path:
