@@ -152,3 +152,23 @@ def test_hostile_values_come_out_literally(project_dir, tmp_path):
     html = subprocess.run([pandoc_path(), "-f", "markdown", "-t", "html", str(out / "social-media.md")],
                           capture_output=True, text=True, check=True).stdout
     assert "<script>" not in html and "javascript:" not in html.replace("javascript:alert(1))", "")
+
+
+def test_written_against_must_be_a_hash(project_dir, tmp_path):
+    ops = "  - {op: replace, clause: email, body: x, written_against: yesterday}\n"
+    result, out = build_with(project_dir, tmp_path, ORG.format(ops=ops))
+    assert_one_line_error(result, "org.yaml:3", "'written_against' must be a content hash")
+    assert not out.exists()
+
+
+def test_renderer_warnings_print_as_clean_lines(project_dir, tmp_path, monkeypatch):
+    from policystack.rendering import fonts
+
+    monkeypatch.setattr(fonts, "system_font_dirs", lambda: [])  # as on a machine with no CJK font
+    target = write(tmp_path / "clinic.yaml", TARGET.format(org="acme").replace("name: Test Clinic",
+                                                                                "name: Clinic 診所"))
+    result = run(project_dir, "build", str(target), "-f", "pdf", "-o", str(tmp_path / "out.pdf"))
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warnings and "U+8A3A" in warnings[0]
+    assert "Warning:" not in result.output  # no raw Python warning lines

@@ -182,8 +182,15 @@ def build(ctx: click.Context, target: Path, format_: str, output: Path | None, a
     pipeline = pipeline_for(ctx, target)
     if output is None and len(formats) > 1:
         raise UsageError("several formats need -o FOLDER")
-    policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats,
-                                               options={"appendix": list(appendix)})
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # e.g. characters no font could draw
+        warnings.simplefilter("always")
+        policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats,
+                                                   options={"appendix": list(appendix)})
+    for warning in caught:
+        if not issubclass(warning.category, DeprecationWarning):
+            click.echo(f"warning: {warning.message}", err=True)
     for finding in findings:
         if finding.severity == "warning":
             click.echo(str(finding), err=True)

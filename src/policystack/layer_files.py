@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -96,11 +97,15 @@ def parse_operation(raw: Any, *, kind: str, file: str, layer: str) -> Operation:
         if ("pattern" in raw) == ("topic" in raw):
             raise InputError("'forbid' needs exactly one of pattern or topic", **where)
         if "pattern" in raw:
-            import re
             try:
                 re.compile(str(raw["pattern"]))
             except re.error as exc:
                 raise InputError(f"'forbid' pattern is not a valid regular expression: {exc}", **where) from None
+    if "written_against" in raw:
+        hashes = raw["written_against"] if isinstance(raw["written_against"], list) else [raw["written_against"]]
+        if not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{8,64}", h) for h in hashes):
+            raise InputError("'written_against' must be a content hash (hex) or a list of them; "
+                             "'policystack stamp' writes it", **where)
     if "topics" in raw and (not isinstance(raw["topics"], list)
                             or not all(isinstance(t, str) for t in raw["topics"])):
         raise InputError("topics must be a list of words", **where)
