@@ -64,7 +64,7 @@ def test_check_flags_stale_overrides_and_broken_plugins(project_dir, tmp_path):
           - op: replace
             clause: email
             body: Our own email wording.
-            written_against: 0000000000000000
+            written_against: "0000000000000000"
         """)
     (project_dir / "plugins").mkdir()
     (project_dir / "plugins" / "broken_thing.py").write_text("import not_a_module_anywhere\n")

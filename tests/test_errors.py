@@ -157,7 +157,7 @@ def test_hostile_values_come_out_literally(project_dir, tmp_path):
 def test_written_against_must_be_a_hash(project_dir, tmp_path):
     ops = "  - {op: replace, clause: email, body: x, written_against: yesterday}\n"
     result, out = build_with(project_dir, tmp_path, ORG.format(ops=ops))
-    assert_one_line_error(result, "org.yaml:3", "'written_against' must be a content hash")
+    assert_one_line_error(result, "org.yaml:3", "'written_against' must be a quoted content hash")
     assert not out.exists()
 
 

@@ -104,7 +104,7 @@ def parse_operation(raw: Any, *, kind: str, file: str, layer: str) -> Operation:
     if "written_against" in raw:
         hashes = raw["written_against"] if isinstance(raw["written_against"], list) else [raw["written_against"]]
         if not all(isinstance(h, str) and re.fullmatch(r"[0-9a-f]{8,64}", h) for h in hashes):
-            raise InputError("'written_against' must be a content hash (hex) or a list of them; "
+            raise InputError("'written_against' must be a quoted content hash (hex) or a list of them; "
                              "'policystack stamp' writes it", **where)
     if "topics" in raw and (not isinstance(raw["topics"], list)
                             or not all(isinstance(t, str) for t in raw["topics"])):

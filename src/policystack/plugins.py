@@ -91,7 +91,9 @@ class Plugins:
                 from .errors import PolicystackError
 
                 if isinstance(exc, PolicystackError):
-                    exc.hint = exc.hint or f"raised by plugin '{impl.plugin_name}' in {hook_name}"
+                    builtin = any(i.name == impl.plugin_name and i.source == "builtin" for i in self.infos)
+                    if not builtin:  # a built-in's error already names the file; a plugin's may not
+                        exc.hint = exc.hint or f"raised by plugin '{impl.plugin_name}' in {hook_name}"
                     raise
                 raise PluginError(f"plugin '{impl.plugin_name}' failed in {hook_name}: "
                                   f"{type(exc).__name__}: {exc}") from exc

@@ -259,7 +259,8 @@ def stamp_layer(path: Path, pipeline: Any, target: Any) -> list[tuple[str, str]]
             hashes.append(digest)
         if op.line is None:
             raise UsageError("cannot locate the operation in the file", file=path, clause=op.clause)
-        edits.append((op.line, op, hashes[0] if len(hashes) == 1 else "[" + ", ".join(hashes) + "]"))
+        quoted = [f'"{h}"' for h in hashes]  # quoted: an all-digit hash would otherwise read as a number
+        edits.append((op.line, op, quoted[0] if len(quoted) == 1 else "[" + ", ".join(quoted) + "]"))
         stamped.append((op.clause, digest))
     for line_no, op, value in sorted(edits, key=lambda e: -e[0]):
         _set_key(lines, line_no - 1, "written_against", value, path)
