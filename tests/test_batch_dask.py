@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+import shutil
+
 from policystack.batch import run_batch
 from policystack.roster import read_roster
-from test_batch_support import available, clinic_rows, make_project, pipeline_for, tree, write_roster
+from test_batch_support import REPO, available, clinic_rows, make_project, pipeline_for, tree, write_roster
 
 distributed = pytest.importorskip("distributed")
 
@@ -23,6 +25,7 @@ def cluster():
 @pytest.mark.slow
 def test_dask_matches_local(cluster, tmp_path):
     project = make_project(tmp_path / "project")
+    shutil.copytree(REPO / "examples" / "harbor-network" / "branding", project / "branding")  # beside layers/
     rows = clinic_rows(24)
     rows[5]["jurisdictions"] = "broken"
     pipeline = pipeline_for(project)

@@ -52,6 +52,10 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     if project.plugins_dir and project.plugins_dir.is_dir():
         plugins = rel(project.plugins_dir, len(layers) + 1)
         add(project.plugins_dir, plugins)
+    from ..rendering.branding import project_branding_folders
+
+    for index, folder in enumerate(project_branding_folders(engine.pipeline.catalogue, root), len(layers) + 2):
+        add(folder, rel(folder, index))  # a sibling of the layers' folder, so found the same way remotely
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())

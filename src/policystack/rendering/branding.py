@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Iterable
 
 from ..errors import InputError
 from ..model import ResolvedPolicy
@@ -36,11 +37,29 @@ def branding_folder(policy: ResolvedPolicy, root: Path | None) -> Path | None:
         if layer.kind != "organization" or not layer.origin or layer.origin.startswith("<"):
             continue
         origin = Path(layer.origin)
-        origin = origin if origin.is_absolute() else base / origin
-        for folder in (origin.parent / "branding", origin.parent.parent / "branding"):
+        for folder in candidate_folders(origin if origin.is_absolute() else base / origin):
             if folder.is_dir():
                 return folder.resolve()
     return None
+
+
+def candidate_folders(layer_file: Path) -> tuple[Path, Path]:
+    """Where an organization layer's branding may be: ``branding/`` beside its file or beside its folder."""
+    return layer_file.parent / "branding", layer_file.parent.parent / "branding"
+
+
+def project_branding_folders(layers: Iterable[Any], root: Path) -> list[Path]:
+    """Every branding folder the project's organization layers can use (for shipping a project elsewhere)."""
+    found: list[Path] = []
+    for layer in layers:
+        if layer.kind != "organization" or not layer.origin or layer.origin.startswith("<"):
+            continue
+        found += [f for f in candidate_folders(Path(layer.origin)) if f.is_dir()]
+        for op in layer.operations:
+            named = (op.fields.get("values") or {}).get(FOLDER_VARIABLE) if op.op == "set" else None
+            if named and (root / str(named)).is_dir():
+                found.append(root / str(named))
+    return sorted({f.resolve() for f in found})
 
 
 def branding_file(policy: ResolvedPolicy, root: Path | None, name: str) -> Path | None:
