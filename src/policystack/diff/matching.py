@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 from typing import Any, Mapping
 
 from .model import META_FIELDS, ClauseView, PolicyView
+from .rules import RuleChange, counts as rule_counts, diff_rules, unknown_note
 from .words import ParagraphDiff, Piece, paragraph_diff, similarity, word_diff
 
 DEFAULT_RENAME_THRESHOLD = 0.8
@@ -66,6 +67,16 @@ class PolicyDiff:
     meta: tuple[MetaChange, ...] = ()
     layers: tuple[LayerChange, ...] = ()
     stale: tuple[Any, ...] = field(default=())  # stale.StaleOverride items, filled by the caller
+    rules: tuple[RuleChange, ...] = ()
+    rules_note: str | None = None  # why rules were not compared (a side that cannot tell), or None
+
+    @property
+    def rules_compared(self) -> bool:
+        return self.rules_note is None
+
+    def rule_summary(self) -> dict[str, int]:
+        """Rule changes: added, removed, changed."""
+        return rule_counts(self.rules)
 
     def summary(self) -> dict[str, int]:
         """Counts: added, removed, changed (content), moved, renamed, unchanged."""
@@ -82,15 +93,16 @@ class PolicyDiff:
 
     @property
     def changed(self) -> bool:
-        """True when anything differs (clauses, metadata or layers)."""
-        return bool(self.meta or self.layers or any(c.status != "unchanged" for c in self.clauses))
+        """True when anything differs (clauses, metadata, layers or rules)."""
+        return bool(self.meta or self.layers or self.rules or any(c.status != "unchanged" for c in self.clauses))
 
     def summary_line(self) -> str:
-        """E.g. '2 added, 1 removed, 4 changed, 1 moved' (or 'no changes')."""
+        """E.g. '2 added, 1 removed, 4 changed, 1 moved, 1 rule added' (or 'no changes')."""
         counts = self.summary()
         parts = [f"{counts[k]} {k}" for k in ("added", "removed", "changed", "moved", "renamed") if counts[k]]
         if self.meta or self.layers:
             parts.append(f"{len(self.meta) + len(self.layers)} metadata change(s)")
+        parts += [f"{n} rule{'s' if n != 1 else ''} {status}" for status, n in self.rule_summary().items() if n]
         return ", ".join(parts) if parts else "no changes"
 
     def changed_clauses(self) -> list[ClauseDiff]:
@@ -236,5 +248,7 @@ def diff_views(old: PolicyView, new: PolicyView, *,
             while at < len(ordered) and ordered[at].status == "removed":
                 at += 1
         ordered.insert(at, gone)
+    note = unknown_note(old, new)
+    rules = () if note is not None else tuple(diff_rules(old.rules or (), new.rules or ()))
     return PolicyDiff(old=old, new=new, clauses=tuple(ordered), meta=tuple(_meta_changes(old, new)),
-                      layers=tuple(_layer_changes(old, new)))
+                      layers=tuple(_layer_changes(old, new)), rules=rules, rules_note=note)

@@ -44,6 +44,47 @@ class ClauseView:
         return replace(self, paragraphs=tuple(_LIST_MARKER.sub("", p) for p in self.paragraphs))
 
 
+RULE_FIELDS = ("layer_kind", "citation", "message")  # compared for a rule whose identity is unchanged
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A ``require`` or ``forbid`` of the policy, as the diff compares it.
+
+    Its identity is (layer, kind, topic or pattern): the layer that states it, ``require``/``forbid``, and
+    what it is about. Citation, message and the layer's kind can change under the same identity.
+    """
+
+    kind: str
+    layer: str
+    layer_kind: str | None = None
+    citation: str | None = None
+    message: str | None = None
+    topic: str | None = None
+    pattern: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """``topic:<topic>`` or ``pattern:<regular expression>``."""
+        return f"topic:{self.topic}" if self.topic is not None else f"pattern:{self.pattern}"
+
+    @property
+    def key(self) -> str:
+        """The stable identity ``<layer>/<kind>/topic:<topic>`` (or ``.../pattern:<pattern>``)."""
+        return f"{self.layer}/{self.kind}/{self.subject}"
+
+    def data(self) -> dict[str, Any]:
+        return {"kind": self.kind, "layer": self.layer, "layer_kind": self.layer_kind, "citation": self.citation,
+                "message": self.message, "topic": self.topic, "pattern": self.pattern}
+
+
+def rule_view(rule: Any) -> RuleView:
+    """A RuleView from a ``model.Rule`` or a lock's rule mapping."""
+    get = rule.get if isinstance(rule, Mapping) else (lambda name: getattr(rule, name, None))
+    return RuleView(kind=str(get("kind")), layer=str(get("layer")), layer_kind=get("layer_kind"),
+                    citation=get("citation"), message=get("message"), topic=get("topic"), pattern=get("pattern"))
+
+
 @dataclass(frozen=True)
 class PolicyView:
     """One version of a policy: metadata, applied layers and clauses in document order."""
@@ -56,6 +97,7 @@ class PolicyView:
     layers: tuple[Mapping[str, Any], ...] | None = None  # None: unknown (DOCX)
     variables: Mapping[str, Any] = field(default_factory=dict)
     content_hash: str | None = None
+    rules: tuple[RuleView, ...] | None = None  # None: unknown (a DOCX, or a lock without 'rules')
 
     @property
     def plain_only(self) -> bool:

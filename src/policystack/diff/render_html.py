@@ -27,6 +27,8 @@ article.renamed { border-color: #8a4fb8; }
 details.unchanged { color: #555; margin: .8rem 0; }
 details.unchanged summary { cursor: pointer; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .2rem .5rem; text-align: left; }
+tr.rule.added td.status { color: #0b5d1e; } tr.rule.removed td.status { color: #8e1b13; }
+tr.rule.changed td.status { color: #8a6500; }
 .stale { background: #fff6d6; padding: .5rem 1rem; border: 1px solid #e4c45c; }
 @media print { details.unchanged { display: none; } nav { page-break-after: always; } }
 @media (max-width: 40rem) { main { padding: .8rem; } }
@@ -91,7 +93,13 @@ def render_html(diff: PolicyDiff) -> str:
             name = clause.new.title if clause.new else clause.old.title
             out.append(f'<li><a href="#{_anchor(clause)}">{escape(name)}</a> '
                        f'<span class="status">({escape(clause.status)})</span></li>')
-        out.append("</ol></nav>")
+        out.append("</ol>")
+        if diff.rules:
+            out.append(f'<p><a href="#rules">Rules</a> <span class="status">({len(diff.rules)} changed)</span></p>')
+        out.append("</nav>")
+    elif diff.rules:
+        out.append(f'<nav aria-label="Changes"><p><a href="#rules">Rules</a> '
+                   f'<span class="status">({len(diff.rules)} changed)</span></p></nav>')
     if diff.meta or diff.layers:
         out.append("<section><h2>Policy details</h2><table><thead><tr><th>What</th><th>Old</th><th>New</th></tr>"
                    "</thead><tbody>")
@@ -103,6 +111,7 @@ def render_html(diff: PolicyDiff) -> str:
             b = f"version {layer.new.get('version')}" if layer.new else "—"
             out.append(f"<tr><td>layer {escape(layer.id)}</td><td>{escape(a)}</td><td>{escape(b)}</td></tr>")
         out.append("</tbody></table></section>")
+    out.extend(_rules(diff))
     if diff.stale:
         out.append('<section class="stale"><h2>Overrides to review</h2>')
         for item in diff.stale:
@@ -124,6 +133,38 @@ def render_html(diff: PolicyDiff) -> str:
         out.append(_unchanged(run))
     out += ["</section>", "</main>", "</body>", "</html>"]
     return "\n".join(out) + "\n"
+
+
+def _rule_cell(change, name: str) -> str:
+    from .rules import field_pieces
+
+    if name in change.changes:
+        return _pieces(field_pieces(change, name))
+    value = getattr(change.rule, name)
+    return escape(str(value)) if value is not None else ""
+
+
+def _rules(diff: PolicyDiff) -> list[str]:
+    """The rules section: a note when they could not be compared, else a table of added/removed/changed rules."""
+    if diff.rules_note:
+        return [f'<section id="rules"><h2>Rules</h2><p class="note">{escape(diff.rules_note)}</p></section>']
+    if not diff.rules:
+        return []
+    out = ['<section id="rules"><h2>Rules</h2><table><thead><tr><th>Status</th><th>Rule</th><th>Layer</th>'
+           "<th>Layer kind</th><th>Citation</th><th>Message</th></tr></thead><tbody>"]
+    for change in diff.rules:
+        rule = change.rule
+        what = f"topic {rule.topic}" if rule.topic is not None else f"pattern {rule.pattern}"
+        body = "".join(f"<td>{_rule_cell(change, name)}</td>" for name in ("layer_kind", "citation", "message"))
+        if change.status != "changed":
+            tag = "ins" if change.status == "added" else "del"
+            cells = [_rule_cell(change, name) for name in ("layer_kind", "citation", "message")]
+            body = "".join(f"<td><{tag}>{cell}</{tag}></td>" if cell else "<td></td>" for cell in cells)
+        out.append(f'<tr class="rule {escape(change.status, quote=True)}">'
+                   f'<td class="status">{escape(change.status)}</td><td>{escape(rule.kind)} <code>{escape(what)}</code>'
+                   f"</td><td><code>{escape(rule.layer)}</code></td>{body}</tr>")
+    out.append("</tbody></table></section>")
+    return out
 
 
 def _label(view) -> str:

@@ -13,7 +13,8 @@ SCHEMA = "policystack.diff/1"
 
 def _side(view: PolicyView) -> dict[str, Any]:
     return {"source": view.source, "kind": view.kind, "policy": dict(view.meta),
-            "target": dict(view.target) if view.target else None, "content_hash": view.content_hash}
+            "target": dict(view.target) if view.target else None, "content_hash": view.content_hash,
+            "rules": len(view.rules) if view.rules is not None else None}
 
 
 def _clause_side(clause: ClauseView | None) -> dict[str, Any] | None:
@@ -45,6 +46,18 @@ def stale_data(item: Any) -> dict[str, Any]:
             "new_text": item.new_text, "words": [list(p) for p in item.pieces()]}
 
 
+def rule_data(change: Any) -> dict[str, Any]:
+    """A rule change (``rules.RuleChange``) as data."""
+    return {"key": change.key, "status": change.status, "changes": list(change.changes),
+            "old": change.old.data() if change.old else None, "new": change.new.data() if change.new else None}
+
+
+def rules_data(diff: PolicyDiff) -> dict[str, Any]:
+    """The ``rules`` member: whether rules were compared (and why not), counts and the changes."""
+    return {"compared": diff.rules_compared, "note": diff.rules_note, "summary": diff.rule_summary(),
+            "changes": [rule_data(c) for c in diff.rules]}
+
+
 def diff_data(diff: PolicyDiff) -> dict[str, Any]:
     """The whole diff as plain data."""
     return {
@@ -58,6 +71,7 @@ def diff_data(diff: PolicyDiff) -> dict[str, Any]:
                     "new": dict(l.new) if l.new else None} for l in diff.layers],
         "clauses": [clause_data(c, full=False) for c in diff.clauses],
         "stale": [stale_data(s) for s in diff.stale],
+        "rules": rules_data(diff),
     }
 
 

@@ -7,7 +7,8 @@ import io
 from typing import Iterable
 
 from .matching import ClauseDiff, PolicyDiff
-from .model import ClauseView
+from .model import ClauseView, RuleView
+from .rules import RuleChange
 from .words import Piece
 
 _MARK = {"added": "+", "removed": "-", "changed": "~", "moved": ">", "renamed": "=", "unchanged": " "}
@@ -45,6 +46,27 @@ def _header(diff: PolicyDiff) -> list[str]:
             lines.append(f"  layer {layer.id}: version {layer.old.get('version')} → {layer.new.get('version')}")
         else:
             lines.append(f"  layer {layer.id}: {layer.status}")
+    if diff.rules_note:
+        lines.append(f"  {diff.rules_note}")
+    return lines
+
+
+_RULE_MARK = {"added": "+", "removed": "-", "changed": "~"}
+
+
+def _rule_lines(change: RuleChange) -> list[tuple[str, list[Piece] | None]]:
+    """(text, pieces) lines for one rule change: a head line, then its citation/message or changed fields."""
+    from .rules import describe, detail, field_pieces
+
+    lines: list[tuple[str, list[Piece] | None]] = [
+        (f"{_RULE_MARK[change.status]} rule {change.status:8} {change.key}", None)]
+    if change.status == "changed":
+        lines.append((f"    {describe(change.rule)}", None))
+        for name in change.changes:
+            lines.append((f"    {name.replace('_', ' ')}: ", field_pieces(change, name)))
+    else:
+        text = detail(change.rule)
+        lines.append((f"    {describe(change.rule)}" + (f" — {text}" if text else ""), None))
     return lines
 
 
@@ -76,6 +98,14 @@ def render_terminal(diff: PolicyDiff, *, color: bool | None = None, width: int =
             body = Text(prefix)
             body.append_text(_pieces_text(paragraph.pieces, marks=marks and paragraph.op == "change"))
             console.print(body)
+    for change in diff.rules:
+        style = _STYLE.get(change.status, "")
+        for index, (text, pieces) in enumerate(_rule_lines(change)):
+            line = Text(text, style=f"bold {style}" if index == 0 else "dim")
+            if pieces is not None:
+                line = Text(text)
+                line.append_text(_pieces_text(pieces, marks=marks))
+            console.print(line)
     for item in diff.stale:
         console.print(Text(f"! stale override: {item.message()}", style="bold red"))
         if item.pieces():
@@ -110,6 +140,10 @@ def render_stat(diff: PolicyDiff) -> str:
         inserted, deleted = counts(clause.paragraphs)
         label = f"{clause.old_id} → {clause.id}" if clause.old_id else clause.id
         lines.append(f" {label:40} {clause.status:9} +{inserted} -{deleted}")
+    for change in diff.rules:
+        lines.append(f" rule {change.key:35} {change.status:9} {', '.join(change.changes)}".rstrip())
+    if diff.rules_note:
+        lines.append(diff.rules_note)
     lines.append(diff.summary_line())
     return "\n".join(lines) + "\n"
 
@@ -126,6 +160,12 @@ def _lines(clause: ClauseView | None) -> list[str]:
     return head + [""] + list(clause.paragraphs)
 
 
+def _rule_fields(rule: RuleView | None) -> list[str]:
+    if rule is None:
+        return []
+    return [f"{name}: {value}" for name, value in rule.data().items() if value is not None]
+
+
 def render_unified(diff: PolicyDiff, *, context: int = 3) -> str:
     """A unified diff per changed clause (``--- a/<old id>`` / ``+++ b/<new id>``), one paragraph a line."""
     out = [f"# diff {diff.old.source} → {diff.new.source}"]
@@ -133,6 +173,8 @@ def render_unified(diff: PolicyDiff, *, context: int = 3) -> str:
         out.append(f"# {change.field}: {change.old} → {change.new}")
     for layer in diff.layers:
         out.append(f"# layer {layer.id}: {layer.status}")
+    if diff.rules_note:
+        out.append(f"# {diff.rules_note}")
     for clause in diff.changed_clauses():
         old_name = f"a/{clause.old_id or clause.id}" if clause.old else "/dev/null"
         new_name = f"b/{clause.id}" if clause.new else "/dev/null"
@@ -142,5 +184,12 @@ def render_unified(diff: PolicyDiff, *, context: int = 3) -> str:
             lines = [f"--- {old_name}", f"+++ {new_name}"]
         out.append(f"# {clause.status}: {clause.id}" + (f" ({_describe(clause)})" if _describe(clause) else ""))
         out.extend(lines)
+    for change in diff.rules:
+        old_name = f"a/rules/{change.key}" if change.old else "/dev/null"
+        new_name = f"b/rules/{change.key}" if change.new else "/dev/null"
+        out.append(f"# rule {change.status}: {change.key}"
+                   + (f" ({', '.join(change.changes)})" if change.changes else ""))
+        out.extend(difflib.unified_diff(_rule_fields(change.old), _rule_fields(change.new), old_name, new_name,
+                                        n=context, lineterm=""))
     out.append(f"# {diff.summary_line()}")
     return "\n".join(out) + "\n"

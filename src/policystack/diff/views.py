@@ -9,7 +9,7 @@ from ..content import lookup_for, parse_policy, value_text
 from ..errors import InputError
 from ..markup import parse_bodies
 from ..model import ResolvedPolicy
-from .model import ClauseView, PolicyView, fill, normalise, paragraphs, text_layer
+from .model import ClauseView, PolicyView, fill, normalise, paragraphs, rule_view, text_layer
 
 
 def _step(step: Any) -> dict[str, Any]:
@@ -39,7 +39,8 @@ def view_from_policy(policy: ResolvedPolicy, *, source: str, lookup=None, conten
               "language": meta.language},
         clauses=tuple(clauses), target={"id": policy.target.id, "name": policy.target.name},
         layers=tuple({"id": l.id, "kind": l.kind, "name": l.name, "version": l.version} for l in policy.layers),
-        variables={name: v.value for name, v in policy.variables.items()})
+        variables={name: v.value for name, v in policy.variables.items()},
+        rules=tuple(rule_view(r) for r in policy.rules))
 
 
 def _lock_lookup(variables: Mapping[str, Any]):
@@ -50,6 +51,16 @@ def _lock_lookup(variables: Mapping[str, Any]):
         return text if text not in (None, "") else "{{ " + name + " }}"
 
     return lookup
+
+
+def _lock_rules(rules: Any):
+    """The lock's rules; None (unknown) when the lock has no 'rules' list."""
+    if not isinstance(rules, list):
+        return None
+    for rule in rules:
+        if not isinstance(rule, Mapping) or not rule.get("kind") or not rule.get("layer"):
+            raise TypeError(f"malformed rule {rule!r}")
+    return tuple(rule_view(r) for r in rules)
 
 
 def view_from_lock(data: Any, *, source: str) -> PolicyView:
@@ -80,6 +91,7 @@ def view_from_lock(data: Any, *, source: str) -> PolicyView:
             layers=tuple({"id": l["id"], "kind": l.get("kind"), "name": l.get("name"), "version": l.get("version")}
                          for l in data.get("layers") or ()),
             variables={k: (v.get("value") if isinstance(v, Mapping) else v) for k, v in variables.items()},
-            content_hash=data.get("content_hash"))
+            content_hash=data.get("content_hash"),
+            rules=_lock_rules(data.get("rules")))
     except (KeyError, TypeError) as exc:
         raise InputError(f"policy lock is missing or has a malformed field: {exc}", file=source) from None
