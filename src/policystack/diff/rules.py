@@ -34,25 +34,33 @@ class RuleChange:
 
 
 def diff_rules(old: Iterable[RuleView], new: Iterable[RuleView]) -> list[RuleChange]:
-    """Rule changes in NEW's order, removed rules after them in OLD's order."""
-    remaining: dict[str, list[RuleView]] = {}
-    for rule in old:
-        remaining.setdefault(rule.key, []).append(rule)
-    old_order = [r for rules in remaining.values() for r in rules]
+    """Rule changes in NEW's order, removed rules after them in OLD's order.
+
+    Occurrences of the same identity pair up identical ones first, then the rest in order."""
+    old, new = list(old), list(new)
+    left: dict[str, list[int]] = {}  # identity → indexes of OLD's occurrences not yet paired
+    for index, rule in enumerate(old):
+        left.setdefault(rule.key, []).append(index)
+    paired: dict[int, int] = {}  # NEW index → OLD index
+    for j, rule in enumerate(new):  # identical occurrences first
+        match = next((i for i in left.get(rule.key, ()) if old[i] == rule), None)
+        if match is not None:
+            left[rule.key].remove(match)
+            paired[j] = match
+    for j, rule in enumerate(new):  # then the rest of each identity, in order
+        if j not in paired and left.get(rule.key):
+            paired[j] = left[rule.key].pop(0)
     out: list[RuleChange] = []
-    for rule in new:
-        candidates = remaining.get(rule.key)
-        if not candidates:
+    for j, rule in enumerate(new):
+        if j not in paired:
             out.append(RuleChange(rule.key, "added", None, rule))
             continue
-        # an identical occurrence first, else the first one left
-        before = next((r for r in candidates if r == rule), candidates[0])
-        candidates.remove(before)
+        before = old[paired[j]]
         changes = tuple(name for name in RULE_FIELDS if getattr(before, name) != getattr(rule, name))
         if changes:
             out.append(RuleChange(rule.key, "changed", before, rule, changes))
-    left = {id(r) for rules in remaining.values() for r in rules}
-    out.extend(RuleChange(r.key, "removed", r, None) for r in old_order if id(r) in left)
+    used = set(paired.values())
+    out.extend(RuleChange(r.key, "removed", r, None) for i, r in enumerate(old) if i not in used)
     return out
 
 
