@@ -221,3 +221,113 @@ def test_old_root_compares_two_project_folders(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert report["clauses"] == {"reviews": {"affected": ["a", "b"], "shielded": []}}
     assert report["summary"]["compositions"] == 1
+
+
+# ------------------------------------------------------------------ the roster at each revision
+
+ROSTER_HEAD = "id,name,phone,email,jurisdictions,profession,organization\n"
+PROFESSION = """
+layer: {id: pp, kind: profession, name: Practitioners, version: "1.0", professions: [pp]}
+operations:
+  - op: set
+    values: {profession.title: practitioner}
+"""
+
+
+def _row(clinic: str, organization: str = "") -> str:
+    return f"{clinic},Clinic {clinic.upper()},+1 555 0100,{clinic}@clinic.example,xx,pp,{organization}\n"
+
+
+@pytest.fixture
+def roster_repo(tmp_path: Path) -> Path:
+    """The tiny project with a roster: v1 has clinics a, b, c; v2 edits a base clause, removes c, adds d,
+    and moves b into the 'org' organization (which has its own friending clause)."""
+    root = tiny_project(tmp_path / "repo" / "project", {"org": ORG.format(ops="""
+  - op: replace
+    clause: friending
+    body: Our own words on friend requests.
+"""), "pp": PROFESSION})
+    (root / "roster.csv").write_text(ROSTER_HEAD + _row("a") + _row("b") + _row("c"), encoding="utf-8")
+    git(tmp_path / "repo", "init", "-q")
+    commit_all(tmp_path / "repo", "v1", "v1")
+    _edit(root / "policies/tiny/clauses/reviews.md", "We never ask", "We do not ask")
+    (root / "roster.csv").write_text(ROSTER_HEAD + _row("d") + _row("a") + _row("b", "org"), encoding="utf-8")
+    commit_all(tmp_path / "repo", "v2", "v2")
+    return root
+
+
+def test_network_roster_read_at_each_revision(roster_repo: Path, tmp_path: Path) -> None:
+    from policystack.diff.gitrev import export
+
+    roster = roster_repo / "roster.csv"
+    result = cli("--root", str(roster_repo), "diff", "-f", "json", "--roster", str(roster), "--rev", "v1..v2")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    clinics = {c["id"]: c for c in report["clinics"]}
+    assert [c["id"] for c in report["clinics"]] == ["d", "a", "b", "c"]  # NEW's order, then the removed
+    assert {k: c["status"] for k, c in clinics.items()} == {"a": "kept", "b": "kept", "c": "removed", "d": "new"}
+    assert report["summary"] | {"compositions": 0} == {"clinics": 4, "affected": 2, "shielded": 0, "new": 1,
+                                                        "removed": 1, "errors": 0, "compositions": 0}
+    # the independent check: each clinic built from its own roster row at each revision
+    old_root, new_root = export(roster_repo, "v1", tmp_path / "x1"), export(roster_repo, "v2", tmp_path / "x2")
+    old, new = pipeline_at(old_root), pipeline_at(new_root)
+    old_rows = {t.id: t for t in read_targets(old_root / "roster.csv")}
+    new_rows = {t.id: t for t in read_targets(new_root / "roster.csv")}
+    for clinic in ("a", "b"):
+        diff = diff_views(view_from_policy(old.resolve(old_rows[clinic]), source="a"),
+                          view_from_policy(new.resolve(new_rows[clinic]), source="b"))
+        assert clinics[clinic]["changes"] == {c.id: c.status for c in diff.changed_clauses()}, clinic
+    assert clinics["b"]["changes"] == {"friending": "changed", "reviews": "changed"}  # b joined 'org' too
+    d_clauses = [c.id for c in new.resolve(new_rows["d"]).clauses()]
+    assert clinics["d"]["changes"] == {cid: "added" for cid in sorted(d_clauses)}
+    c_clauses = [c.id for c in old.resolve(old_rows["c"]).clauses()]
+    assert clinics["c"]["changes"] == {cid: "removed" for cid in sorted(c_clauses)}
+    # the per-clause table counts the clinics present at both revisions only
+    assert report["clauses"] == {"friending": {"affected": ["b"], "shielded": []},
+                                 "reviews": {"affected": ["a", "b"], "shielded": []}}
+    assert report["notes"] == ["roster project/roster.csv read at v1 and at v2"]
+    text = cli("--root", str(roster_repo), "diff", "--roster", str(roster), "--rev", "v1..v2").output
+    assert "  d: new clinic (6 clauses added)\n" in text and "  c: removed clinic (6 clauses removed)\n" in text
+    assert "new clinics: d\nremoved clinics: c\n" in text
+    assert text.endswith("2 of 2 clinics affected, 0 shielded only, 1 new, 1 removed, 0 error(s)\n")
+    stat = cli("--root", str(roster_repo), "diff", "--stat", "--roster", str(roster), "--rev", "v1..v2").output
+    assert "new clinics: d" in stat and "new clinic (" not in stat
+    page = cli("--root", str(roster_repo), "diff", "-f", "html", "--roster", str(roster), "--rev", "v1..v2").output
+    assert '<li class="new"><strong>Clinic D</strong> (<code>d</code>): <ins>new clinic (6 clauses added)</ins>' in page
+    assert '<li class="removed"><strong>Clinic C</strong>' in page and "removed clinic (6 clauses removed)" in page
+    # the roster only changes: still a change (exit 1); no change at all: exit 0
+    assert cli("--root", str(roster_repo), "diff", "--roster", str(roster), "--rev", "v2..v2").exit_code == 0
+
+
+def test_network_roster_against_work_tree_and_outside_the_repo(roster_repo: Path, tmp_path: Path) -> None:
+    roster = roster_repo / "roster.csv"
+    roster.write_text(ROSTER_HEAD + _row("a") + _row("e"), encoding="utf-8")  # uncommitted: b, d gone, e new
+    data = json.loads(cli("--root", str(roster_repo), "diff", "-f", "json", "--roster", str(roster),
+                          "--rev", "v2").output)
+    assert {c["id"]: c["status"] for c in data["clinics"]} == {"a": "kept", "e": "new", "d": "removed",
+                                                               "b": "removed"}
+    assert data["clinics"][0]["changes"] == {}  # a: same base, same row
+    # a roster outside the repository is read once, from disk, for both revisions (the former behaviour)
+    outside = tmp_path / "elsewhere" / "roster.csv"
+    outside.parent.mkdir()
+    outside.write_text(ROSTER_HEAD + _row("a") + _row("b", "org"), encoding="utf-8")
+    result = cli("--root", str(roster_repo), "diff", "-f", "json", "--roster", str(outside), "--rev", "v1..v2")
+    data = json.loads(result.output)
+    assert result.exit_code == 1
+    assert {c["id"]: (c["status"], c["changes"]) for c in data["clinics"]} == {
+        "a": ("kept", {"reviews": "changed"}), "b": ("kept", {"reviews": "changed"})}  # b in 'org' at both
+    assert "outside the repository" in data["notes"][0]
+    # inside the repository but never committed: also read once from disk
+    untracked = roster_repo / "new-roster.csv"
+    untracked.write_text(ROSTER_HEAD + _row("a"), encoding="utf-8")
+    data = json.loads(cli("--root", str(roster_repo), "diff", "-f", "json", "--roster", str(untracked),
+                          "--rev", "v1..v2").output)
+    assert [c["status"] for c in data["clinics"]] == ["kept"] and "not in git at v1 or v2" in data["notes"][0]
+    # a roster git knows at one revision only: no clinics at the other
+    late = roster_repo / "late.csv"
+    late.write_text(ROSTER_HEAD + _row("f"), encoding="utf-8")
+    commit_all(roster_repo.parent, "late roster", "v3")
+    result = cli("--root", str(roster_repo), "diff", "-f", "json", "--roster", str(late), "--rev", "v2..v3")
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and [(c["id"], c["status"]) for c in data["clinics"]] == [("f", "new")]
+    assert data["notes"][1] == "roster project/late.csv does not exist at v2: no clinics there"

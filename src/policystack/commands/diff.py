@@ -221,7 +221,7 @@ def _network(ctx: click.Context, roster: Path, rev: str, format_: str, output: P
         a, b = parse_range(rev)
         work = Path(tempfile.mkdtemp(prefix="policystack-diff-"))
         ctx.call_on_close(lambda: __import__("shutil").rmtree(work, ignore_errors=True))
-        report = network.impact_at_revisions(pipeline, targets, a, b, work)
+        report = network.impact_at_revisions(pipeline, targets, a, b, work, roster=roster)
     if format_ == "json":
         _write(network.render_json(report), output)
     elif format_ == "html":

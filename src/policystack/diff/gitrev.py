@@ -78,3 +78,32 @@ def path_in(path: Path, root: Path, exported: Path) -> Path:
         return path
     candidate = exported / relative
     return candidate if candidate.exists() else path
+
+
+def in_repository(path: Path, root: Path) -> tuple[Path, str] | None:
+    """(repository, path relative to it) when ``path`` lies inside the git repository holding ``root``."""
+    try:
+        repo = toplevel(root.resolve()).resolve()
+    except UsageError:
+        return None
+    try:
+        return repo, path.resolve().relative_to(repo).as_posix()
+    except ValueError:
+        return None
+
+
+def exists_at(repo: Path, rev: str, relative: str) -> bool:
+    """True when the file or folder ``relative`` exists at ``rev``."""
+    commit = resolve_rev(repo, rev)
+    done = subprocess.run(["git", "cat-file", "-e", f"{commit}:{relative}"], cwd=repo, capture_output=True,
+                          check=False)
+    return done.returncode == 0
+
+
+def export_path(repo: Path, rev: str, relative: str, dest: Path) -> Path:
+    """Unpack one file or folder of the repository as it was at ``rev`` into ``dest``; return where it lies."""
+    commit = resolve_rev(repo, rev)
+    data = _git(["archive", "--format=tar", commit, "--", relative], repo)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest / relative
