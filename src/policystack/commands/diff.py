@@ -45,7 +45,8 @@ def _write(data: bytes | str, output: Path | None) -> None:
               help="Instead of --rev: a project folder holding the old version (e.g. an unpacked earlier "
               "release of the base or of a layer package); the current project is NEW.")
 @click.option("--roster", type=click.Path(exists=True, path_type=Path),
-              help="Network impact: every clinic of this roster (with --rev or --old-root).")
+              help="Network impact: every clinic of this roster (with --rev or --old-root). With --rev, a "
+              "roster committed in the repository is read at each revision (new and removed clinics).")
 @click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default="terminal", show_default=True)
 @click.option("--stat", is_flag=True, help="Only the summary (same as --format stat).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
