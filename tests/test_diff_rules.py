@@ -48,12 +48,11 @@ GOLDEN_TERMINAL = """\
 diff old.json → new.json
   layer xx: version 1.0 → 1.1
 ~ rule changed  xx/require/topic:emergency
-    require topic 'emergency' (layer xx)
     citation: Testland Act s. [-1-]{+2+}
 + rule added    xx/forbid/pattern:(5|five)-star
-    forbid pattern '(5|five)-star' (layer xx) — TL Reg 9: no star ratings
+    TL Reg 9: no star ratings
 - rule removed  xx/forbid/topic:testimonials
-    forbid topic 'testimonials' (layer xx) — TL Reg 1
+    TL Reg 1
 1 metadata change(s), 1 rule added, 1 rule removed, 1 rule changed
 """
 
@@ -171,6 +170,25 @@ def test_rule_identity_and_duplicates() -> None:
     a3 = RuleView("forbid", "us", "jurisdiction", "c3", topic="x")
     assert [(c.status, c.old, c.new) for c in diff_rules([a, a2], [a3, a])] == [("changed", a2, a3)]
     assert [c.status for c in diff_rules([a, a2], [a])] == ["removed"]
+
+
+def test_long_patterns_are_shortened_in_terminal_and_stat_only(locks) -> None:
+    from dataclasses import replace
+
+    from policystack.diff.rules import RuleChange, shorten
+
+    diff = _diff(locks)
+    long_a = RuleView("forbid", "xx", "jurisdiction", "c", pattern="(?:^|(?<=[.!?]))" * 6 + "a")
+    long_b = replace(long_a, pattern="(?:^|(?<=[.!?]))" * 6 + "b")
+    diff = replace(diff, rules=(RuleChange(long_a.key, "added", None, long_a),
+                                RuleChange(long_b.key, "added", None, long_b)))
+    short_a, short_b = shorten(long_a.key), shorten(long_b.key)
+    assert len(short_a) == 60 and short_a != short_b and "…#" in short_a
+    assert shorten(short_a) == short_a  # short enough: kept
+    stat = render_stat(diff)
+    assert short_a in stat and short_b in stat and long_a.key not in stat
+    assert short_a in render_terminal(diff, color=False)
+    assert long_a.key in render_unified(diff) and long_a.key in json.dumps(diff_data(diff))
 
 
 def test_docx_side_does_not_report_rules_as_removed(tmp_path: Path) -> None:

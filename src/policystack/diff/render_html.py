@@ -27,6 +27,7 @@ article.renamed { border-color: #8a4fb8; }
 details.unchanged { color: #555; margin: .8rem 0; }
 details.unchanged summary { cursor: pointer; }
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: .2rem .5rem; text-align: left; }
+tr.rule code { word-break: break-all; }
 tr.rule.added td.status { color: #0b5d1e; } tr.rule.removed td.status { color: #8e1b13; }
 tr.rule.changed td.status { color: #8a6500; }
 .stale { background: #fff6d6; padding: .5rem 1rem; border: 1px solid #e4c45c; }

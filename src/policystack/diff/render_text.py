@@ -56,17 +56,17 @@ _RULE_MARK = {"added": "+", "removed": "-", "changed": "~"}
 
 def _rule_lines(change: RuleChange) -> list[tuple[str, list[Piece] | None]]:
     """(text, pieces) lines for one rule change: a head line, then its citation/message or changed fields."""
-    from .rules import describe, detail, field_pieces
+    from .rules import detail, field_pieces, shorten
 
     lines: list[tuple[str, list[Piece] | None]] = [
-        (f"{_RULE_MARK[change.status]} rule {change.status:8} {change.key}", None)]
+        (f"{_RULE_MARK[change.status]} rule {change.status:8} {shorten(change.key)}", None)]
     if change.status == "changed":
-        lines.append((f"    {describe(change.rule)}", None))
         for name in change.changes:
             lines.append((f"    {name.replace('_', ' ')}: ", field_pieces(change, name)))
     else:
         text = detail(change.rule)
-        lines.append((f"    {describe(change.rule)}" + (f" — {text}" if text else ""), None))
+        if text:
+            lines.append((f"    {text}", None))
     return lines
 
 
@@ -133,6 +133,7 @@ def _pieces_text(pieces: Iterable[Piece], *, marks: bool = False):
 
 def render_stat(diff: PolicyDiff) -> str:
     """One line per changed clause with words inserted/deleted, then the summary line."""
+    from .rules import shorten
     from .words import counts
 
     lines = []
@@ -141,7 +142,7 @@ def render_stat(diff: PolicyDiff) -> str:
         label = f"{clause.old_id} → {clause.id}" if clause.old_id else clause.id
         lines.append(f" {label:40} {clause.status:9} +{inserted} -{deleted}")
     for change in diff.rules:
-        lines.append(f" rule {change.key:35} {change.status:9} {', '.join(change.changes)}".rstrip())
+        lines.append(f" rule {shorten(change.key):35} {change.status:9} {', '.join(change.changes)}".rstrip())
     if diff.rules_note:
         lines.append(diff.rules_note)
     lines.append(diff.summary_line())

@@ -76,10 +76,18 @@ def unknown_note(old: PolicyView, new: PolicyView) -> str | None:
     return "rules not compared: " + "; ".join(reasons)
 
 
-def describe(rule: RuleView) -> str:
-    """E.g. ``forbid pattern '(5|five)-star' (layer us)``."""
-    what = f"topic '{rule.topic}'" if rule.topic is not None else f"pattern '{rule.pattern}'"
-    return f"{rule.kind} {what} (layer {rule.layer})"
+SHORT = 60  # longer keys and patterns are shortened (with '…') in the terminal and --stat
+
+
+def shorten(text: str, limit: int | None = SHORT) -> str:
+    """``text`` in at most ``limit`` characters (None: never cut): its start, '…' and ``#`` with the first
+    8 hex digits of its SHA-256, so long patterns that start alike stay apart."""
+    if limit is None or len(text) <= limit:
+        return text
+    import hashlib
+
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return text[:limit - 10] + "…#" + digest
 
 
 def counts(changes: Iterable[RuleChange]) -> dict[str, int]:
