@@ -134,3 +134,19 @@ def test_another_day_changes_nothing_while_reviews_are_fresh(project, tmp_path, 
     report = build(project, rows, out)
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert any("reviewed" in w for w in data["clinics"][0]["warnings"])
+
+
+def test_changing_a_render_option_rebuilds_and_reaches_the_documents(project, tmp_path):
+    pdf = pytest.importorskip("pypdf")
+    rows, out = clinic_rows(4), tmp_path / "out"
+    pipeline = pipeline_for(project)
+    targets = read_roster(write_roster(project / "roster.csv", rows), pipeline.catalogue)
+    first = run_batch(pipeline, targets, out, ["pdf"], progress=False, jobs=2, options={"paper": "a4"})
+    assert len(first.built) == 4
+    again = run_batch(pipeline_for(project), targets, out, ["pdf"], progress=False, jobs=2, options={"paper": "a4"})
+    assert again.built == []
+    letter = run_batch(pipeline_for(project), targets, out, ["pdf"], progress=False, jobs=2,
+                       options={"paper": "us-letter"})
+    assert len(letter.built) == 4  # a different paper size is a different document
+    page = pdf.PdfReader(out / targets[0].id / "social-media.pdf").pages[0]
+    assert round(float(page.mediabox.width)) == 612  # US letter: 8.5 in at 72 pt

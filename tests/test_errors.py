@@ -172,3 +172,14 @@ def test_renderer_warnings_print_as_clean_lines(project_dir, tmp_path, monkeypat
     warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert warnings and "U+8A3A" in warnings[0]
     assert "Warning:" not in result.output  # no raw Python warning lines
+
+
+def test_render_flags_reach_the_renderers(project_dir, tmp_path):
+    from pypdf import PdfReader
+
+    target = write(tmp_path / "clinic.yaml", TARGET.format(org="acme"))  # a US clinic: letter by default
+    for paper, width in (("a4", 595), ("letter", 612)):
+        out = tmp_path / f"{paper}.pdf"
+        result = run(project_dir, "build", str(target), "-f", "pdf", "-o", str(out), "--paper", paper)
+        assert result.exit_code == 0, result.output
+        assert round(float(PdfReader(out).pages[0].mediabox.width)) == width

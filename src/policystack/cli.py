@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .errors import PolicystackError, UsageError
+from .render_options import render_option_flags, render_options
 
 
 class _Group(click.Group):
@@ -170,8 +171,10 @@ def _destinations(out: Path, formats: list[str], pipeline, policy_id: str) -> di
               help="Output file (one format) or folder. Default: standard output (one format).")
 @click.option("--appendix", type=click.Choice(["compliance"]), multiple=True,
               help="Add an appendix to the documents (compliance: every rule and how it is met).")
+@render_option_flags
 @click.pass_context
-def build(ctx: click.Context, target: Path, format_: str, output: Path | None, appendix: tuple[str, ...]) -> None:
+def build(ctx: click.Context, target: Path, format_: str, output: Path | None, appendix: tuple[str, ...],
+          reference_docx: Path | None, paper: str | None, font_paths: tuple[Path, ...], strict_fonts: bool) -> None:
     """Compose, check and render the policy of one clinic (TARGET is its YAML file).
 
     Nothing is written when the policy has errors.
@@ -187,7 +190,9 @@ def build(ctx: click.Context, target: Path, format_: str, output: Path | None, a
     with warnings.catch_warnings(record=True) as caught:  # e.g. characters no font could draw
         warnings.simplefilter("always")
         policy, findings, outputs = pipeline.build(pipeline.load_target(target), formats,
-                                                   options={"appendix": list(appendix)})
+                                                   options={"appendix": list(appendix),
+                                                            **render_options(reference_docx, paper, font_paths,
+                                                                             strict_fonts)})
     for warning in caught:
         if not issubclass(warning.category, DeprecationWarning):
             click.echo(f"warning: {warning.message}", err=True)

@@ -60,15 +60,20 @@ def error_text(exc: BaseException, root: Path | None) -> str:
 class Engine:
     """Builds clinics for one project and one list of formats."""
 
-    def __init__(self, pipeline: "Pipeline", formats: list[str]) -> None:
+    def __init__(self, pipeline: "Pipeline", formats: list[str], options: dict[str, Any] | None = None) -> None:
         self.pipeline = pipeline
         self.formats = list(formats)
+        self.options = dict(options or {})  # renderer options (paper, reference DOCX, fonts, ...)
         self.renderers = [pipeline.renderer(name) for name in self.formats]
         self.root = pipeline.project.root
         versions = {info.name: info.version for info in pipeline.plugins.infos}
         self.plugin_versions = versions
         self.renderer_info = [{"format": r.name, "extension": r.extension, "plugin": r.plugin,
                                "version": versions.get(r.plugin, "")} for r in self.renderers]
+
+    def options_info(self) -> str:
+        """The renderer options as text for hashing: paths inside the project made relative to it."""
+        return json.dumps(self.options, sort_keys=True, default=str).replace(str(self.root), "<root>")
 
     def relpaths(self, clinic_id: str) -> dict[str, str]:
         """Format → ``<clinic-id>/<policy-id>.<ext>``."""
@@ -81,7 +86,8 @@ class Engine:
 
         text = repr(replace(policy, target=portable(policy.target))).replace(str(self.root), "<root>")
         found = [(f.severity, f.code, f.message, f.clause, f.layer, f.citation) for f in findings]
-        data = json.dumps([__version__, self.renderer_info, found], ensure_ascii=False, sort_keys=True)
+        data = json.dumps([__version__, self.renderer_info, self.options_info(), found], ensure_ascii=False,
+                          sort_keys=True)
         digest = hashlib.sha256(text.encode("utf-8"))
         digest.update(data.encode("utf-8"))
         return "sha256:" + digest.hexdigest()
@@ -122,7 +128,7 @@ class Engine:
             with warnings.catch_warnings(record=True) as caught:  # e.g. a PDF font lacking a glyph
                 warnings.simplefilter("ignore")
                 warnings.simplefilter("always", UserWarning)
-                rendered = self.pipeline.render(policy, self.formats, findings=findings)
+                rendered = self.pipeline.render(policy, self.formats, findings=findings, options=self.options)
             record["warnings"] += list(dict.fromkeys(clean(str(w.message), self.root) for w in caught
                                                      if issubclass(w.category, UserWarning)))
         except Exception as exc:  # one clinic's failure never stops the others

@@ -10,11 +10,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .engine import Engine, Outcome, Task
 
@@ -26,7 +27,8 @@ def policystack_environment() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if name.startswith("POLICYSTACK_")}
 
 
-def _init_worker(project: object, formats: list[str], environment: dict[str, str]) -> None:
+def _init_worker(project: object, formats: list[str], environment: dict[str, str],
+                 options: dict[str, Any]) -> None:
     """Worker start: take the parent's settings, ignore Ctrl-C (the parent decides), die with the parent,
     build the engine if not inherited.
 
@@ -43,7 +45,7 @@ def _init_worker(project: object, formats: list[str], environment: dict[str, str
     if _ENGINE is None:
         from ..pipeline import Pipeline
 
-        _ENGINE = Engine(Pipeline(project), formats)  # type: ignore[arg-type]
+        _ENGINE = Engine(Pipeline(project), formats, options)  # type: ignore[arg-type]
 
 
 def _die_with_parent() -> None:
@@ -80,6 +82,18 @@ class SerialExecutor:
         pass
 
 
+def os_thread_count() -> int:
+    """Threads of this process, native ones included (typst's Rust thread pool is invisible to ``threading``).
+
+    A fork copies only the calling thread: a child of a process whose native pool already
+    started would wait forever on threads that do not exist in it.
+    """
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # not Linux: be safe unless Python knows of no other thread
+        return threading.active_count() if sys.platform != "darwin" else 2
+
+
 class PoolExecutor:
     """A process pool; at most a few chunks in flight, so memory stays flat however long the roster."""
 
@@ -92,7 +106,7 @@ class PoolExecutor:
         # fork lets the workers inherit the warm engine, but is only safe while this process has one thread
         # (another thread may hold a lock at the moment of the fork); otherwise start fresh interpreters
         methods = multiprocessing.get_all_start_methods()
-        if "fork" in methods and threading.active_count() == 1:
+        if "fork" in methods and os_thread_count() == 1:
             method = "fork"
             _ENGINE = self.engine  # inherited by the workers: no second reading, parsing or composing
         else:
@@ -101,7 +115,7 @@ class PoolExecutor:
         pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context(method),
                                    initializer=_init_worker,
                                    initargs=(self.engine.pipeline.project, self.engine.formats,
-                                             policystack_environment()))
+                                             policystack_environment(), self.engine.options))
         pool.submit(os.getpid).result()  # start the workers now, before any progress thread exists
         return pool
 

@@ -45,7 +45,7 @@ def project_fingerprint(engine: Engine) -> str:
     """
     pipeline = engine.pipeline
     base = pipeline.base
-    parts = [__version__, review_epoch(pipeline.catalogue), engine.renderer_info,
+    parts = [__version__, review_epoch(pipeline.catalogue), engine.renderer_info, engine.options_info(),
              sorted((i.name, i.version, i.error or "") for i in pipeline.plugins.infos),
              repr(base.meta), repr(base.sections), repr(sorted(base.defaults.items(), key=str))]
     parts.append([repr(layer) for layer in pipeline.catalogue])

@@ -59,8 +59,9 @@ def snapshot(engine: Engine) -> dict[str, Any]:
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
-    digest.update(repr((policy, layers, plugins)).encode())
+    digest.update(repr((policy, layers, plugins, engine.options_info())).encode())
     return {"hash": digest.hexdigest(), "files": files, "policy": policy, "layers": layers, "plugins": plugins,
+            "options": engine.options,
             "environment": {k: v for k, v in os.environ.items() if k.startswith("POLICYSTACK_")}}
 
 
@@ -82,7 +83,7 @@ def _engine(snap: dict[str, Any], formats: tuple[str, ...]) -> Engine:
         project = Project(root=root, policy_dir=root / snap["policy"],
                           layer_paths=tuple(root / p for p in snap["layers"]),
                           plugins_dir=root / snap["plugins"] if snap["plugins"] else None)
-        _ENGINES[key] = Engine(Pipeline(project), list(formats))
+        _ENGINES[key] = Engine(Pipeline(project), list(formats), snap.get("options"))
     return _ENGINES[key]
 
 
@@ -97,6 +98,10 @@ class DaskExecutor:
     """Submit chunks to a Dask scheduler; a bounded number in flight."""
 
     def __init__(self, engine: Engine, out: Path, address: str) -> None:
+        local_files = sorted(k for k in ("reference_docx", "font_paths") if k in engine.options)
+        if local_files:
+            raise UsageError(f"--executor dask:// cannot ship {', '.join(local_files)} to the workers: put them in "
+                             "the organization's branding folder (reference.docx) or install the fonts there")
         try:
             from distributed import Client
         except ImportError:

@@ -123,7 +123,7 @@ def make_executor(engine: Engine, out: Path, jobs: int, executor: str | None) ->
 
 def run_batch(pipeline: "Pipeline", targets: list["Target"], out: Path, formats: list[str], *,
               jobs: int | None = None, force: bool = False, fail_fast: bool = False, executor: str | None = None,
-              progress: bool = True) -> BatchReport:
+              progress: bool = True, options: dict[str, Any] | None = None) -> BatchReport:
     """Build every clinic of ``targets`` into ``out``; see docs/batch.md."""
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -131,7 +131,7 @@ def run_batch(pipeline: "Pipeline", targets: list["Target"], out: Path, formats:
     report = BatchReport(total=len(targets))
     with _exclusive(out), _sigterm_interrupts():
         clean_staging(out)
-        engine = Engine(pipeline, formats)
+        engine = Engine(pipeline, formats, options)
         header = header_for(engine)
         previous = read_manifest(out)
         fingerprint = project_fingerprint(engine)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..render_options import render_option_flags, render_options
 
 
 def _formats(value: str) -> list[str]:
@@ -32,9 +33,11 @@ def _formats(value: str) -> list[str]:
 @click.option("--skip-invalid", is_flag=True,
               help="Build the valid rows even when others have problems (listed; exit status 1).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@render_option_flags
 @click.pass_context
 def batch(ctx: click.Context, roster: Path, out: Path, format_: str, jobs: int | None, force: bool,
-          fail_fast: bool, executor: str | None, check_only: bool, skip_invalid: bool, quiet: bool) -> None:
+          fail_fast: bool, executor: str | None, check_only: bool, skip_invalid: bool, quiet: bool,
+          reference_docx: Path | None, paper: str | None, font_paths: tuple[Path, ...], strict_fonts: bool) -> None:
     """Build the policy of every clinic in ROSTER (a CSV or YAML file), in parallel and incrementally.
 
     The whole roster is validated first; a bad row stops everything before anything is built.
@@ -63,7 +66,8 @@ def batch(ctx: click.Context, roster: Path, out: Path, format_: str, jobs: int |
     from ..batch import run_batch
 
     report = run_batch(pipeline, targets, out, formats, jobs=jobs, force=force, fail_fast=fail_fast,
-                       executor=executor, progress=not quiet)
+                       executor=executor, progress=not quiet,
+                       options=render_options(reference_docx, paper, font_paths, strict_fonts))
     for clinic, error in report.failed:
         click.echo(f"failed: {clinic}: {error}", err=True)
     click.echo(report.summary())
