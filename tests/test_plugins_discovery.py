@@ -216,3 +216,25 @@ def test_plugins_command_shows_disabled_plugins(two_plugins, project, monkeypatc
     assert result.exit_code == 0
     assert f"alpha (not loaded: disabled by {DENY_ENV})" in result.output
     assert "beta 2.3.4" in result.output and "source: plugins folder" in result.output
+
+
+def test_deny_list_can_replace_a_builtin_format(tmp_path, monkeypatch):
+    """A plugin may take over a built-in format's name once the built-in is denied."""
+    from policystack import hookimpl
+    from policystack.pipeline import Pipeline
+    from policystack.plugins import make_plugins
+    from policystack.project import load_project
+    from policystack.render import Renderer
+
+    class ShoutingHtml:
+        @hookimpl
+        def policystack_register_renderers(self, register):
+            register(Renderer(name="html", extension="html", render=lambda policy, context: b"<p>mine</p>"))
+
+    project = load_project(REPO)
+    with pytest.raises(Exception, match="registered twice"):
+        Pipeline(project, make_plugins(entry_points=False, extra=[("shout", ShoutingHtml())])).renderers
+    monkeypatch.setenv("POLICYSTACK_DISABLE_PLUGINS", "html")
+    plugins = make_plugins(entry_points=False, extra=[("shout", ShoutingHtml())])
+    assert any(i.name == "html" and i.source == "builtin" for i in plugins.disabled)
+    assert Pipeline(project, plugins).renderers["html"].plugin == "shout"

@@ -281,7 +281,12 @@ def make_plugins(*, plugins_dir: Path | None = None, entry_points: bool = True,
     manager.add_hookspecs(hookspecs)
     plugins = Plugins(manager, [])
     for module_name in builtins:
-        info = plugins.register(importlib.import_module(module_name), module_name.rsplit(".", 1)[-1],
+        name = module_name.rsplit(".", 1)[-1]
+        if name in _names(DENY_ENV):  # e.g. to replace a built-in format with a plugin of the same name
+            plugins.disabled.append(PluginInfo(name=name, source="builtin", location=module_name,
+                                               disabled=_why_disabled(name)))
+            continue
+        info = plugins.register(importlib.import_module(module_name), name,
                                 source="builtin", location=module_name)
         info.version = info.version or _policystack_version()
     if entry_points:
