@@ -365,6 +365,16 @@ def test_pdf_names_characters_it_cannot_show(pipeline, monkeypatch) -> None:
         pipeline.render(policy, ["pdf"], options={"strict_fonts": True})
 
 
+@pytest.mark.parametrize("count", [3, 40])
+def test_missing_characters_in_order_of_first_appearance(count: int) -> None:
+    from policystack.rendering.fonts import missing_characters
+
+    private = [chr(0xF8FF - i) for i in range(count)]  # private-use characters: no font has them
+    text = "plain · text " + " ".join(private) + " " + "".join(reversed(private)) + " ünïcode"
+    assert missing_characters(text, system=False) == private
+    assert missing_characters("all ASCII") == []
+
+
 def test_pandoc_reference_doc_is_accepted(pipeline, tmp_path: Path) -> None:
     reference = tmp_path / "reference.docx"
     subprocess.run([pandoc_path(), "-o", str(reference), "--print-default-data-file", "reference.docx"], check=True)

@@ -80,15 +80,21 @@ def _needs_glyph(char: str) -> bool:
 
 def missing_characters(text: str, extra: tuple[str, ...] = (), *, system: bool = True) -> list[str]:
     """Characters of ``text`` that no visible font can show, in order of first appearance."""
-    wanted = [c for c in dict.fromkeys(text) if ord(c) > 0x7E and _needs_glyph(c)]
+    if text.isascii():
+        return []
+    # A set, ordered only once the (usually few) missing ones are known: ordering every
+    # distinct character of a ~24,000-character document cost ≈ 0.3 ms per PDF.
+    wanted = {c for c in set(text) if c > "~" and _needs_glyph(c)}
     if not wanted:
         return []
     covered = _coverage((str(BUNDLED), *extra))
-    wanted = [c for c in wanted if ord(c) not in covered]
+    wanted = {c for c in wanted if ord(c) not in covered}
     if wanted and system:
         covered = _coverage(tuple(str(d) for d in system_font_dirs()))
-        wanted = [c for c in wanted if ord(c) not in covered]
-    return wanted
+        wanted = {c for c in wanted if ord(c) not in covered}
+    if len(wanted) <= 32:
+        return sorted(wanted, key=text.index)
+    return [c for c in dict.fromkeys(text) if c in wanted]
 
 
 def describe(chars: Iterable[str]) -> str:
