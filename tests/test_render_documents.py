@@ -365,6 +365,31 @@ def test_pdf_names_characters_it_cannot_show(pipeline, monkeypatch) -> None:
         pipeline.render(policy, ["pdf"], options={"strict_fonts": True})
 
 
+@pytest.mark.parametrize("name", ['Clinic "A" \\ B', '")))\n#panic("laid out as markup")', "\\u{41} \\\" `raw` $x$ <l> @r",
+                                  "line\u2028para\u2029next\x85end", HOSTILE])
+def test_pdf_data_reaches_the_template_as_data(name: str) -> None:
+    """The main source the renderer compiles carries the JSON intact: same PDF as through sys.inputs."""
+    import json
+
+    import typst
+
+    from policystack.builtins.pdf import main_source
+    from policystack.rendering.fonts import BUNDLED
+    from policystack.rendering.templates import TEMPLATES, template_path
+
+    data = {"title": name, "clinic": name, "contact": [name], "facts": [["Clinic", name]], "lang": "en",
+            "subject": name, "keywords": [name], "date": [2027, 1, 1], "signers": [name],
+            "sections": [{"title": name, "last": True, "clauses": [
+                {"label": "c-one", "title": [["text", name]], "blocks": [["para", [["text", name]]]]}]}],
+            "footer": name, "paper": "a4", "fonts": ["Noto Sans"], "missing": [], "logo": None,
+            "organization": name}
+    text = json.dumps(data, ensure_ascii=False)
+    compiler = typst.Compiler(str(template_path("policy.typ")), root=str(TEMPLATES), font_paths=[str(BUNDLED)])
+    through_inputs = compiler.compile(format="pdf", sys_inputs={"doc": text}, timestamp=0)
+    through_source = compiler.compile(input=main_source(text), format="pdf", timestamp=0)
+    assert through_source == through_inputs  # a value read as markup would panic or lay out differently
+
+
 @pytest.mark.parametrize("count", [3, 40])
 def test_missing_characters_in_order_of_first_appearance(count: int) -> None:
     from policystack.rendering.fonts import missing_characters
