@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from typing import Iterable
+from typing import Any, Iterable
 
 from .content import ClauseContent, lookup_for, markup_problems, parse_policy, text_layer
 from .markup import plain_blocks, plain_inlines, variables_in
@@ -105,28 +105,28 @@ def _removed_by(policy: ResolvedPolicy, topic: str | None) -> str:
                    f"{c.provenance[-1].reason})" for c in gone)
 
 
+def review_warning(layer: Any, today: _dt.date) -> Finding | None:
+    """A warning when a jurisdiction or profession layer has no valid ``reviewed`` date, or one over
+    12 months before ``today``; None otherwise (and for other kinds of layer)."""
+    if layer.kind not in ("jurisdiction", "profession"):
+        return None
+    if not layer.reviewed:
+        return Finding("warning", "no-review-date", "has no 'reviewed' date", layer=layer.id)
+    try:
+        reviewed = _dt.date.fromisoformat(layer.reviewed)
+    except ValueError:
+        return Finding("warning", "bad-review-date", f"'reviewed' is not a date: {layer.reviewed}", layer=layer.id)
+    age = (today - reviewed).days
+    if age > REVIEW_MAX_AGE_DAYS:
+        return Finding("warning", "stale-review", f"content last reviewed {layer.reviewed}, {age} days before "
+                       f"{today}: check it against its sources", layer=layer.id)
+    return None
+
+
 def check_review_dates(policy: ResolvedPolicy, today: _dt.date | None = None) -> list[Finding]:
     """A warning for jurisdiction/profession content reviewed over 12 months before the build date."""
     today = today or build_date()
-    findings = []
-    for layer in policy.layers:
-        if layer.kind not in ("jurisdiction", "profession"):
-            continue
-        if not layer.reviewed:
-            findings.append(Finding("warning", "no-review-date", "has no 'reviewed' date", layer=layer.id))
-            continue
-        try:
-            reviewed = _dt.date.fromisoformat(layer.reviewed)
-        except ValueError:
-            findings.append(Finding("warning", "bad-review-date", f"'reviewed' is not a date: {layer.reviewed}",
-                                    layer=layer.id))
-            continue
-        age = (today - reviewed).days
-        if age > REVIEW_MAX_AGE_DAYS:
-            findings.append(Finding("warning", "stale-review",
-                                    f"content last reviewed {layer.reviewed}, {age} days before {today}: "
-                                    "check it against its sources", layer=layer.id))
-    return findings
+    return [f for layer in policy.layers if (f := review_warning(layer, today)) is not None]
 
 
 def run_checks(policy: ResolvedPolicy, extra: Iterable[Finding] = ()) -> list[Finding]:

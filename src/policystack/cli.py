@@ -312,8 +312,7 @@ def formats(ctx: click.Context) -> None:
 @click.pass_context
 def jurisdictions(ctx: click.Context) -> None:
     """List the jurisdictions and professions available, with version and review date."""
-    from .checks import REVIEW_MAX_AGE_DAYS, build_date
-    import datetime as dt
+    from .checks import build_date, review_warning
 
     pipeline = pipeline_for(ctx)
     today = build_date()
@@ -326,13 +325,8 @@ def jurisdictions(ctx: click.Context) -> None:
             extra = f" parent={layer.parent}" if layer.parent else ""
             if layer.professions:
                 extra += f" professions={','.join(layer.professions)}"
-            stale = ""
-            if layer.reviewed and kind in ("jurisdiction", "profession"):
-                try:
-                    if (today - dt.date.fromisoformat(layer.reviewed)).days > REVIEW_MAX_AGE_DAYS:
-                        stale = "  WARNING: reviewed over 12 months ago"
-                except ValueError:
-                    stale = "  WARNING: invalid reviewed date"
+            warning = review_warning(layer, today)
+            stale = f"  WARNING: {warning.message}" if warning else ""
             click.echo(f"  {layer.id:12} {layer.name:32} v{layer.version:10} reviewed {layer.reviewed or '-'}"
                        f"{extra}{stale}")
 

@@ -22,18 +22,13 @@ if TYPE_CHECKING:
 def review_epoch(catalogue: Any) -> str:
     """What of today's date can change a document: nothing while every review is fresh; once a layer's
     review is stale its warning names the date, so then the date itself (a new manifest each day)."""
-    import datetime as dt
-
-    from ..checks import REVIEW_MAX_AGE_DAYS
+    from ..checks import review_warning
 
     today = build_date()
     for layer in catalogue:
-        if layer.kind in ("jurisdiction", "profession") and layer.reviewed:
-            try:
-                if (today - dt.date.fromisoformat(layer.reviewed)).days > REVIEW_MAX_AGE_DAYS:
-                    return today.isoformat()
-            except ValueError:
-                continue
+        warning = review_warning(layer, today)
+        if warning is not None and warning.code == "stale-review":
+            return today.isoformat()
     return "fresh"
 
 
